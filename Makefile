@@ -1,0 +1,84 @@
+# distsql.upgrade: every command a developer or CI needs. `make test` is what CI runs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+BUILD := $(CURDIR)/build
+COLL_ROOT := $(BUILD)/collections
+COLL := $(COLL_ROOT)/ansible_collections/distsql/upgrade
+INSTALLED := $(BUILD)/installed
+DIST := $(BUILD)/dist
+MODULES := $(basename $(notdir $(wildcard plugins/modules/*.py)))
+export ANSIBLE_HOME := $(BUILD)/ansible_home
+export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible_home/tmp
+export ANSIBLE_NOCOLOR := 1
+export PY_COLORS := 0
+
+.PHONY: ansible-test-shim help venv collection sanity units lint changelog-lint build-install docs module-tests testbed-tests integration test demo clean
+
+help:
+	@echo "make demo   - bring up a testbed cluster, run the probes through Ansible, show the report"
+	@echo "make test   - everything CI runs (sanity, units, lint, build+install+ansible-doc, module tests, testbed suites)"
+
+$(BIN)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+# ansible-test needs the collection under .../ansible_collections/<ns>/<name>: copy (not symlink) the
+# tracked and untracked-but-not-ignored files of this checkout into such a tree.
+collection:
+	rm -rf $(COLL) && mkdir -p $(COLL)
+	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(COLL)
+
+# ansible-test bootstraps pip into its venvs with a script it downloads; this machine has no route
+# there, so put the offline stand-in where ansible-test looks for its cache.
+ansible-test-shim: venv
+	@pipver=$$(grep -ho "pip='[0-9.]*'" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | tr -dc '0-9.'); \
+	  mkdir -p $$HOME/.ansible/test/cache; \
+	  cp tools/get_pip_offline.py $$HOME/.ansible/test/cache/get_pip_$${pipver//./_}.py
+
+sanity: venv collection ansible-test-shim
+	cd $(COLL) && PATH=$(BIN):$$PATH $(BIN)/ansible-test sanity --python 3.11 --venv --color no
+
+units: venv collection
+	cd $(COLL_ROOT) && $(BIN)/python -m pytest -q -p no:cacheprovider ansible_collections/distsql/upgrade/tests/unit
+
+lint: venv collection
+	cd $(COLL) && ANSIBLE_COLLECTIONS_PATH=$(COLL_ROOT) $(BIN)/ansible-lint
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+build-install: venv collection
+	rm -rf $(DIST) $(INSTALLED)
+	cd $(COLL) && $(BIN)/ansible-galaxy collection build --force --output-path $(DIST)
+	env -u ANSIBLE_COLLECTIONS_PATH $(BIN)/ansible-galaxy collection install --force -p $(INSTALLED) $(DIST)/distsql-upgrade-*.tar.gz
+
+# Every module must render with ansible-doc from the installed tarball (not from the source tree).
+docs: build-install
+	for m in $(MODULES); do \
+	  out=$$(ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/ansible-doc distsql.upgrade.$$m); \
+	  grep -q "OPTIONS" <<<"$$out" && grep -q "RETURN VALUES" <<<"$$out" && grep -q "EXAMPLES" <<<"$$out" \
+	    || { echo "ansible-doc distsql.upgrade.$$m did not render"; exit 1; }; \
+	  echo "ansible-doc distsql.upgrade.$$m: ok ($$(wc -l <<<"$$out") lines)"; \
+	done
+
+module-tests: venv build-install
+	DISTSQL_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/python -m pytest -q -p no:cacheprovider tests/modules
+
+testbed-tests: venv
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/testbed/tests
+
+test: sanity units lint changelog-lint docs module-tests testbed-tests
+
+demo: venv build-install
+	DISTSQL_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/python -m tests.demo
+
+clean:
+	rm -rf $(BUILD) tests/output

@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 distsql.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Health verdicts: pure functions over parsed node and range data."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
+
+NODE_CONDITIONS = ('none', 'all_live', 'same_build', 'node_live', 'node_ready', 'node_not_live')
+
+
+def summarize_ranges(rows):
+    """Cluster totals from per-node range counts. A node whose counts are unknown (NULL) is not healthy."""
+    unknown = [row['node_id'] for row in rows
+               if row['ranges_unavailable'] is None or row['ranges_underreplicated'] is None]
+    unavailable = sum(row['ranges_unavailable'] or 0 for row in rows)
+    underreplicated = sum(row['ranges_underreplicated'] or 0 for row in rows)
+    return {
+        'ranges_unavailable': unavailable,
+        'ranges_underreplicated': underreplicated,
+        'per_node': rows,
+        'unknown_nodes': unknown,
+        'healthy': bool(rows) and not unknown and unavailable == 0 and underreplicated == 0,
+    }
+
+
+def find_node(nodes, ref):
+    """The node whose id, address, sql_address or host part matches ``ref``; None if absent."""
+    ref = str(ref)
+    for node in nodes:
+        candidates = [str(node['id']), node.get('address'), node.get('sql_address')]
+        candidates += [_host_part(addr) for addr in candidates[1:] if addr]
+        if ref in candidates:
+            return node
+    return None
+
+
+def _host_part(address):
+    host = address.rsplit(':', 1)[0] if ':' in address else address
+    return host.strip('[]')
+
+
+def node_is_ready(node, expected_build=None):
+    """Live, part of the quorum (available), not draining and, if asked, on the expected build."""
+    return (node['is_live'] is True and node['is_available'] is True and not node.get('is_draining')
+            and (expected_build is None or node.get('build') == expected_build))
+
+
+def condition_met(condition, nodes, summary, node_ref=None, expected_build=None):
+    """Whether ``condition`` (one of NODE_CONDITIONS) holds for this observation."""
+    if condition == 'none':
+        return True
+    if condition == 'all_live':
+        return summary['all_live']
+    if condition == 'same_build':
+        return (summary['all_live'] and summary['same_build']
+                and (expected_build is None or summary['builds'] == [expected_build]))
+    node = find_node(nodes, node_ref)
+    if condition == 'node_not_live':
+        return node is None or node['is_live'] is not True
+    if node is None:
+        return False
+    if condition == 'node_live':
+        return node['is_live'] is True and (expected_build is None or node.get('build') == expected_build)
+    if condition == 'node_ready':
+        return node_is_ready(node, expected_build)
+    raise DistsqlError('unknown wait condition %r; expected one of %s' % (condition, ', '.join(NODE_CONDITIONS)))

@@ -1,0 +1,122 @@
+"""Command line for the test hosts: `python -m tests.testbed SUBCOMMAND ...`.
+
+Each subcommand is one function decorated with @command, which declares its arguments;
+it receives the Lab and the parsed arguments and returns the exit code.
+"""
+import argparse
+import json
+import subprocess
+import sys
+
+from .hostlab import Lab, LabError
+
+COMMANDS = []
+
+
+def command(name, help_text, *arguments):
+    """Register a subcommand; each argument is (flags tuple, add_argument keyword dict)."""
+    def register(function):
+        COMMANDS.append((name, help_text, arguments, function))
+        return function
+    return register
+
+
+def arg(*flags, **options):
+    return flags, options
+
+
+NAME = arg("--name", required=True, help="cluster name (also the podman network name)")
+
+
+@command("check", "write the lab configuration and check that podman runs with it")
+def check(lab, args):
+    info = lab.info()
+    runtime = info["host"]["ociRuntime"]["name"]
+    if runtime != "runc":
+        raise LabError("podman uses OCI runtime %s, expected runc from %s" % (runtime, lab.containers_conf))
+    print("podman %s, runtime %s, storage %s, work dir %s" % (info["version"]["Version"], runtime, info["store"]["graphRoot"], lab.work_dir))
+    return 0
+
+
+@command("image", "build the test host image unless it is cached; prints its name")
+def image(lab, args):
+    print(lab.ensure_image())
+    return 0
+
+
+@command("up", "start a cluster and leave it running; prints the inventory path",
+         NAME,
+         arg("--nodes", type=int, default=3, help="number of nodes (node1..nodeN)"),
+         arg("--lb", action="store_true", help="add a load balancer host named lb"),
+         arg("--subnet-index", type=int, help="K in 10.89.K.0/24 (default: from the name)"))
+def up(lab, args):
+    cluster = lab.up(args.name, args.nodes, lb=args.lb, subnet_index=args.subnet_index, keep=True)
+    print(cluster.inventory_path)
+    return 0
+
+
+@command("down", "remove a cluster, or all clusters",
+         arg("--name", help="cluster name"),
+         arg("--all", action="store_true", help="remove every cluster (with --prefix: those whose name starts with it)"),
+         arg("--prefix", default="", help="with --all: only names starting with this"))
+def down(lab, args):
+    if args.all == bool(args.name):
+        raise LabError("down needs exactly one of --name NAME or --all")
+    if args.all:
+        removed = lab.down_all(args.prefix)
+    else:
+        lab.down(args.name)
+        removed = [args.name]
+    for name in removed:
+        print(name)
+    return 0
+
+
+@command("list", "list the clusters with their hosts")
+def list_clusters(lab, args):
+    for name in lab.cluster_names():
+        cluster = lab.cluster(name)
+        print("%s %s %s" % (name, cluster.subnet, " ".join("%s=%s" % (host.hostname, host.ip) for host in cluster.hosts)))
+    return 0
+
+
+@command("inventory", "print the inventory path of a cluster (or the inventory as JSON)",
+         NAME,
+         arg("--json", action="store_true", help="print the inventory as YAML-style JSON instead"))
+def inventory(lab, args):
+    cluster = lab.cluster(args.name)
+    print(json.dumps(cluster.inventory_dict(), indent=1) if args.json else cluster.write_inventory())
+    return 0
+
+
+@command("exec", "run a command in a host of a cluster (podman exec); exits with its code",
+         NAME,
+         arg("--node", required=True, help="hostname (node1, lb) or container name"),
+         arg("argv", nargs=argparse.REMAINDER, help="-- COMMAND ARGS..."))
+def exec_command(lab, args):
+    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    if not argv:
+        raise LabError("exec needs a command after --")
+    host = lab.cluster(args.name).host(args.node)
+    return subprocess.call(["podman"] + host.exec_argv(argv, interactive=not sys.stdin.isatty()), env=lab.env)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m tests.testbed", description=__doc__.splitlines()[0])
+    parser.add_argument("--work-dir", help="lab state directory (default: $TESTBED_WORK or ~/.cache/distsql-testbed)")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text, arguments, function in COMMANDS:
+        subparser = subparsers.add_parser(name, help=help_text, description=help_text)
+        for flags, options in arguments:
+            subparser.add_argument(*flags, **options)
+        subparser.set_defaults(function=function)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.function(Lab(args.work_dir), args)
+    except LabError as error:
+        print("error: %s" % error, file=sys.stderr)
+        return 1

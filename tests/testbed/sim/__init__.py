@@ -1,0 +1,1 @@
+"""Faithful simulator of CockroachDB, KWDB and Databend binaries for the testbed."""

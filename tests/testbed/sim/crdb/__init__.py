@@ -1,0 +1,1 @@
+"""Simulated CockroachDB `cockroach` binary (and its KWDB fork `kwbase`)."""

@@ -1,0 +1,546 @@
+"""Command line of the simulated `cockroach` / `kwbase` binary.
+
+Client commands talk to a node over pgwire (SQL for `sql` and `node status`, like the real CLI;
+admin RPCs such as drain/init/decommission travel as internal `SIMRPC` statements because the
+real ones use gRPC). Output goes through the same writers as the real CLI (common/tablefmt.py).
+"""
+import io
+import json
+import os
+import socket
+import ssl
+import sys
+import time
+import zipfile
+
+from ..common import pgwire, tablefmt
+from ..common.pgwire import PgError
+from . import profile as profiles
+from . import versions
+
+# flag name -> takes a value
+FLAGS = {
+    "insecure": False, "certs-dir": True, "host": True, "port": True, "url": True, "user": True,
+    "advertise-addr": True, "advertise-host": True, "listen-addr": True, "sql-addr": True, "http-addr": True,
+    "join": True, "store": True, "cache": True, "max-sql-memory": True, "locality": True, "background": False,
+    "format": True, "timeout": True, "execute": True, "all": False, "ranges": False, "stats": False,
+    "decommission": False, "self": False, "drain-wait": True, "shutdown": False, "wait": True, "checks": True,
+    "build-tag": False, "upgrade-complete": False, "brpc-addr": True, "out": True, "database": True,
+    "logtostderr": True, "log": True, "log-dir": True, "pid-file": True, "cluster-name": True, "tlcp": False,
+    "store-encryption": True, "advertise-sql-addr": True, "echo-sql": False, "dry-run": False,
+}
+SHORT = {"e": "execute", "d": "database", "u": "user", "s": "store"}
+KWDB_ONLY = ("upgrade-complete", "brpc-addr", "tlcp")
+
+
+class UsageError(Exception):
+    pass
+
+
+class CliError(Exception):
+    """Printed as ``ERROR: <message>`` (plus ``SQLSTATE: <code>``) then ``Failed running "<cmd>"``."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def parse_args(args):
+    """pflag-like parsing: returns (positionals, {flag: value}); repeated --execute accumulate."""
+    positionals, flags = [], {"execute": []}
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":
+            positionals.extend(args[index:])
+            break
+        if arg.startswith("--") or (arg.startswith("-") and len(arg) == 2 and arg[1] in SHORT):
+            name, eq, value = arg.lstrip("-").partition("=")
+            name = SHORT.get(name, name)
+            if name not in FLAGS:
+                raise UsageError("unknown flag: %s" % arg.split("=")[0])
+            if FLAGS[name]:
+                if not eq:
+                    if index >= len(args):
+                        raise UsageError("flag needs an argument: %s" % arg)
+                    value = args[index]
+                    index += 1
+            else:
+                value = (value or "true").lower() == "true"
+            if name == "execute":
+                flags["execute"].append(value)
+            else:
+                flags[name] = value
+        else:
+            positionals.append(arg)
+    return positionals, flags
+
+
+def command_name(positionals):
+    """The cobra command path used in `Failed running "<name>"`."""
+    if not positionals:
+        return "cockroach"
+    if positionals[0] in ("node", "debug", "gen") and len(positionals) > 1:
+        return " ".join(positionals[:2])
+    return positionals[0]
+
+
+def main(argv, buildinfo):
+    profile = profiles.Profile(buildinfo)
+    args = argv[1:]
+    if args in (["--version"], ["-v"]) and not profile.kwdb:
+        sys.stdout.write(profile.version_text())
+        return 0
+    try:
+        positionals, flags = parse_args(args)
+    except UsageError as error:
+        return _report(CliError(str(error)), command_name([a for a in args if not a.startswith("-")]))
+    name = command_name(positionals)
+    try:
+        return Cli(profile, flags).dispatch(positionals, name)
+    except CliError as error:
+        return _report(error, name)
+
+
+def _report(error, name):
+    sys.stdout.flush()
+    text = "ERROR: %s\n" % error.message
+    if error.code:
+        text += "SQLSTATE: %s\n" % error.code
+    sys.stderr.write(text + 'Failed running "%s"\n' % name)
+    return 1
+
+
+class Cli:
+    def __init__(self, profile, flags):
+        self.profile, self.flags = profile, flags
+        for flag in KWDB_ONLY:
+            if flag in flags and not profile.kwdb:
+                raise CliError("unknown flag: --%s" % flag)
+        if "shutdown" in flags and not profile.has_drain_shutdown():
+            raise CliError("unknown flag: --shutdown")
+
+    def dispatch(self, positionals, name):
+        table = {
+            "version": self.version, "start": self.start, "start-single-node": self.start,
+            "start-single-replica": self.start, "init": self.init, "sql": self.sql,
+            "node status": self.node_status, "node ls": self.node_ls, "node drain": self.node_drain,
+            "node decommission": self.node_decommission, "node recommission": self.node_recommission,
+            "node upgrade": self.node_upgrade, "debug zip": self.debug_zip, "gen haproxy": self.gen_haproxy,
+        }
+        if name == "start-single-replica" and not self.profile.kwdb:
+            handler = None
+        else:
+            handler = table.get(name)
+        if handler is None or (name == "node upgrade" and not self.profile.kwdb):
+            raise CliError('unknown command "%s" for "%s"' % (name, self.profile.binary))
+        return handler(positionals[len(name.split()):], name)
+
+    # ---------------------------------------------------------------- version / start
+    def version(self, _args, _name):
+        if self.flags.get("build-tag") and not self.profile.kwdb:
+            print(self.profile.tag)
+        else:
+            sys.stdout.write(self.profile.version_text())
+        return 0
+
+    def start(self, _args, name):
+        from . import server
+        if not self.flags.get("insecure") and not self.flags.get("certs-dir"):
+            raise CliError("cannot load certificates.\nCheck your certificate settings, set --certs-dir, or use "
+                           "--insecure for insecure clusters.\n\nproblem using security settings: no certificates "
+                           "found; does certs dir exist?")
+        opts = {key.replace("-", "_"): value for key, value in self.flags.items()}
+        if not opts.get("advertise_addr") and opts.get("advertise_host"):
+            opts["advertise_addr"] = opts["advertise_host"]
+        return server.main(self.profile, opts, name)
+
+    # ---------------------------------------------------------------- connections
+    def _target(self):
+        url = self.flags.get("url")
+        if url:
+            from urllib.parse import urlparse
+            parsed = urlparse(url)
+            return parsed.hostname or "localhost", parsed.port or 26257
+        host, port = self.flags.get("host") or "localhost", None
+        if host.startswith("[") or host.count(":") == 1:
+            from .server import split_addr
+            host, port = split_addr(host, 26257)
+        return host, int(self.flags.get("port") or port or 26257)
+
+    def _ssl_context(self):
+        if self.flags.get("insecure"):
+            return None
+        certs = self.flags.get("certs-dir")
+        if not certs:
+            raise CliError("cannot load certificates.\nCheck your certificate settings, set --certs-dir, or use "
+                           "--insecure for insecure clusters.\n\nproblem with CA certificate: not found")
+        context = ssl.create_default_context(cafile=os.path.join(certs, "ca.crt")) \
+            if os.path.exists(os.path.join(certs, "ca.crt")) else ssl.create_default_context()
+        context.check_hostname = False
+        client_cert = os.path.join(certs, "client.root.crt")
+        if os.path.exists(client_cert):
+            context.load_cert_chain(client_cert, os.path.join(certs, "client.root.key"))
+        return context
+
+    def _dial_error(self, host, port, database, reason):
+        try:
+            address = socket.gethostbyname(host)
+        except OSError:
+            address = host
+        dial = "dial tcp %s:%d: %s" % (address, port, reason)
+        if self.profile.kwdb:
+            detail = dial
+        elif versions.parse_series(self.profile.series) >= (24, 1):
+            detail = "failed to connect to `user=root database=%s`: %s:%d (%s): dial error: %s" % (
+                database, host, port, host, dial)
+        else:
+            detail = "failed to connect to `host=%s user=root database=%s`: dial error (%s)" % (host, database, dial)
+        return CliError("cannot dial server.\nIs the server running?\nIf the server is running, check --host "
+                        "client-side and --advertise server-side.\n\n%s" % detail)
+
+    def connect(self, database="system"):
+        host, port = self._target()
+        timeout = float(os.environ.get("COCKROACH_CONNECT_TIMEOUT") or 5)
+        try:
+            return pgwire.PgClient(host, port, user="root", database=database, timeout=timeout,
+                                   ssl_context=self._ssl_context())
+        except ConnectionRefusedError:
+            raise self._dial_error(host, port, database, "connect: connection refused")
+        except socket.timeout:
+            raise self._dial_error(host, port, database, "i/o timeout")
+        except OSError as error:
+            raise self._dial_error(host, port, database, "connect: %s" % (error.strerror or error).lower())
+        except PgError as error:
+            raise CliError(error.message, error.code)
+
+    def run(self, client, sql, params=None):
+        try:
+            return client.query(sql, params)
+        except PgError as error:
+            # admin RPCs are gRPC calls in the real CLI: their errors carry no SQLSTATE
+            raise CliError(error.message, None if sql.startswith("SIMRPC") else error.code)
+        except (ConnectionError, OSError) as error:
+            raise CliError("connection lost.\n\n%s" % error)
+
+    def _format(self):
+        fmt = self.flags.get("format") or ("table" if sys.stdout.isatty() else "tsv")
+        if fmt not in self.profile.formats():
+            raise CliError('invalid argument "%s" for "--format" flag: invalid table display format: %s '
+                           "(possible values: %s)" % (fmt, fmt, ", ".join(self.profile.formats())))
+        return fmt
+
+    def _set_timeout(self, client):
+        if self.flags.get("timeout"):
+            self.run(client, "SET statement_timeout = '%s'" % self.flags["timeout"])
+
+    # ---------------------------------------------------------------- init
+    def init(self, _args, _name):
+        client = self.connect()
+        try:
+            self.run(client, "SIMRPC INIT")
+        finally:
+            client.close()
+        print("Cluster successfully initialized")
+        return 0
+
+    # ---------------------------------------------------------------- sql
+    def sql(self, _args, _name):
+        statements = []
+        for text in self.flags["execute"]:
+            statements.extend(pgwire.split_statements(text))
+        fmt = self._format()
+        client = self.connect(self.flags.get("database") or "defaultdb")
+        try:
+            for statement in statements:
+                result = self.run(client, statement)
+                if result.columns is None:
+                    print(result.tag)
+                    continue
+                cols = [name for name, _ in result.columns]
+                rows = [[display_value(v, oid) for v, (_, oid) in zip(row, result.columns)] for row in result.rows]
+                sys.stdout.write(tablefmt.render(fmt, cols, rows, type_alignment(result.columns)))
+        finally:
+            client.close()
+        return 0
+
+    # ---------------------------------------------------------------- node status / ls
+    def node_status_query(self, show_inactive):
+        internal = self.profile.internal
+        if self.profile.kwdb:
+            available = ("CASE WHEN split_part(expiration,',',1)::decimal > now()::decimal AND not upgrading\n"
+                         "                 THEN true\n                 ELSE false\n                 END AS is_available")
+            mode = "\n\t\t\tstart_mode,"
+            active = " WHERE decommissioning = false OR split_part(expiration,',',1)::decimal > now()::decimal"
+        else:
+            available = ("CASE WHEN split_part(expiration,',',1)::decimal > now()::decimal\n"
+                         "                 THEN true\n                 ELSE false\n                 END AS is_available")
+            mode = ""
+            active = " WHERE membership = 'active' OR split_part(expiration,',',1)::decimal > now()::decimal"
+        base = ("SELECT node_id AS id,\n            address,\n            sql_address,\n            build_tag AS build,\n"
+                "            started_at,\n\t\t\tupdated_at,\n\t\t\tlocality,%s\n            %s,\n\t\t\tifnull(is_live, false)\n"
+                "     FROM %s.gossip_liveness LEFT JOIN %s.gossip_nodes USING (node_id)"
+                % (mode, available, internal, internal))
+        if not show_inactive:
+            base += active
+        queries = [base]
+        if self._show("ranges"):
+            queries.append("\nSELECT node_id AS id,\n" + ",\n".join(
+                "       sum((metrics->>'%s')::DECIMAL)::INT AS %s" % (key, col) for col, key in (
+                    ("replicas_leaders", "replicas.leaders"), ("replicas_leaseholders", "replicas.leaseholders"),
+                    ("ranges", "replicas"), ("ranges_unavailable", "ranges.unavailable"),
+                    ("ranges_underreplicated", "ranges.underreplicated")))
+                + "\nFROM %s.kv_store_status\nGROUP BY node_id" % internal)
+        if self._show("stats"):
+            keys = {"live_bytes": "livebytes", "key_bytes": "keybytes", "value_bytes": "valbytes",
+                    "range_key_bytes": "rangekeybytes", "range_value_bytes": "rangevalbytes",
+                    "intent_bytes": "intentbytes", "system_bytes": "sysbytes"}
+            items = []
+            for col in self.profile.stats_columns():
+                if col.startswith("range_"):
+                    items.append("       sum(coalesce((metrics->>'%s')::DECIMAL, 0))::INT AS %s" % (keys[col], col))
+                else:
+                    items.append("       sum((metrics->>'%s')::DECIMAL)::INT AS %s" % (keys[col], col))
+            queries.append("\nSELECT node_id AS id,\n" + ",\n".join(items)
+                           + "\nFROM %s.kv_store_status\nGROUP BY node_id" % internal)
+        if self._show("decommission"):
+            decom = ("       decommissioning AS is_decommissioning,\n" if self.profile.kwdb else
+                     "       membership != 'active' as is_decommissioning,\n       membership AS membership,\n")
+            queries.append("\nSELECT node_id AS id,\n       ranges AS gossiped_replicas,\n" + decom
+                           + "       draining AS is_draining\nFROM %s.gossip_liveness LEFT JOIN %s.gossip_nodes "
+                             "USING (node_id)" % (internal, internal))
+        joined = queries[0]
+        for query in queries[1:]:
+            joined = "(" + joined + ") LEFT JOIN (" + query + ") USING (id)"
+        return "SELECT * FROM (" + joined + ")"
+
+    def _show(self, section):
+        return bool(self.flags.get("all") or self.flags.get(section))
+
+    def node_status(self, args, _name):
+        if len(args) > 1:
+            raise CliError("expected no arguments or a single node ID")
+        fmt = self._format()
+        query = self.node_status_query(self._show("decommission"))
+        params = None
+        if args:
+            try:
+                params = [int(args[0])]
+            except ValueError:
+                raise CliError("could not parse node_id %s" % args[0])
+            query += " WHERE id = $1"
+        else:
+            query += " ORDER BY id"
+        client = self.connect()
+        try:
+            self._set_timeout(client)
+            result = self.run(client, query, params)
+        finally:
+            client.close()
+        if args and not result.rows:
+            raise CliError("node %d doesn't exist" % params[0])
+        headers = self.profile.base_columns()
+        align = "rlllll"
+        if self._show("ranges"):
+            headers, align = headers + self.profile.ranges_columns(), align + "rrrrrr"
+        if self._show("stats"):
+            headers, align = headers + self.profile.stats_columns(), align + "rrrrrr"
+        if self._show("decommission"):
+            headers = headers + self.profile.decommission_columns()
+            align += self.profile.decommission_alignment()
+        rows = [[display_value(v, oid) for v, (_, oid) in zip(row, result.columns)] for row in result.rows]
+        sys.stdout.write(tablefmt.render(fmt, headers, rows, align))
+        return 0
+
+    def node_ls(self, _args, _name):
+        fmt = self._format()
+        client = self.connect()
+        try:
+            self._set_timeout(client)
+            if self.profile.kwdb:
+                where = "decommissioning = false"
+            else:
+                where = "membership = 'active'"
+            result = self.run(client, "SELECT node_id FROM %s.gossip_liveness\n               WHERE %s OR "
+                                      "split_part(expiration,',',1)::decimal > now()::decimal"
+                              % (self.profile.internal, where))
+        finally:
+            client.close()
+        sys.stdout.write(tablefmt.render(fmt, ["id"], [[r[0]] for r in result.rows], "r"))
+        return 0
+
+    # ---------------------------------------------------------------- drain
+    def node_drain(self, args, _name):
+        if self.profile.kwdb and args:
+            raise CliError('unknown command "%s" for "kwbase node drain"' % args[0])
+        if not self.flags.get("self") and not args:
+            if not self.profile.kwdb:
+                sys.stderr.write("warning: draining a node without node ID or passing --self explicitly is "
+                                 "deprecated.\n")
+        if self.flags.get("self") and args:
+            raise CliError("cannot use --self with an explicit node ID")
+        target = args[0] if args else "local"
+        client = self.connect()
+        try:
+            sys.stderr.write("node is draining... ")
+            sys.stderr.flush()
+            rpc = "SIMRPC DRAIN %s%s" % (target, " shutdown" if self.flags.get("shutdown") else "")
+            try:
+                result = self.run(client, rpc)
+            except CliError:
+                sys.stderr.write("\n")
+                raise
+        finally:
+            client.close()
+        for index, (remaining,) in enumerate(result.rows):
+            prefix = "" if index == 0 else "node is draining... "
+            sys.stderr.write("%sremaining: %s%s\n" % (prefix, remaining, " (complete)" if remaining == "0" else ""))
+        print(self.profile.drain_ok_text())
+        if self.flags.get("shutdown"):
+            print("shutdown ok")
+        return 0
+
+    # ---------------------------------------------------------------- decommission / recommission / upgrade
+    def _ids(self, args):
+        try:
+            return [int(a) for a in args]
+        except ValueError as error:
+            raise CliError("unable to parse %s" % str(error).split()[-1].strip("'"))
+
+    def _decommission_rpc(self, client, membership, ids):
+        return self.run(client, "SIMRPC DECOMMISSION %s %s" % (membership, " ".join(str(i) for i in ids)))
+
+    def _print_decommission(self, result, checks):
+        cols = [name for name, _ in result.columns]
+        rows = [[display_value(v, oid) for v, (_, oid) in zip(row, result.columns)] for row in result.rows]
+        if self.profile.kwdb:
+            cols, rows = cols[:4] + cols[5:], [r[:4] + r[5:] for r in rows]
+        align = "rcrcc" if self.profile.kwdb else "rcrccc"
+        if checks:
+            cols, rows, align = cols + ["readiness", "blocking_ranges"], [r + ["ready", "0"] for r in rows], align + "cr"
+        sys.stdout.write(tablefmt.render(self._format(), cols, rows, align))
+
+    def node_decommission(self, args, _name):
+        ids = self._ids(args)
+        if not ids:
+            raise CliError("no node ID specified")
+        checks = (not self.profile.kwdb and versions.parse_series(self.profile.series) >= (23, 1)
+                  and self.flags.get("checks", "enabled") != "skip")
+        client = self.connect()
+        try:
+            previous = None
+            while True:
+                result = self._decommission_rpc(client, "decommissioning", ids)
+                if result.rows != previous:
+                    sys.stderr.write("\n")
+                    self._print_decommission(result, checks)
+                    previous = result.rows
+                else:
+                    sys.stderr.write(".")
+                if self.flags.get("wait") == "none":
+                    return 0
+                if sum(int(r[2]) for r in result.rows) == 0:
+                    break
+                time.sleep(0.5)
+            self._decommission_rpc(client, "decommissioned", ids)
+        finally:
+            client.close()
+        print("\nNo more data reported on target nodes. Please verify cluster health before removing the nodes.")
+        return 0
+
+    def node_recommission(self, args, _name):
+        ids = self._ids(args)
+        if not ids:
+            raise CliError("no node ID specified; use --self to target the node specified with --host")
+        client = self.connect()
+        try:
+            result = self._decommission_rpc(client, "active", ids)
+        finally:
+            client.close()
+        self._print_decommission(result, False)
+        return 0
+
+    def node_upgrade(self, args, _name):
+        ids = self._ids(args)
+        client = self.connect()
+        try:
+            info = json.loads(self.run(client, "SIMRPC NODES").rows[0][0])
+            if info["start_mode"] != "start":
+                raise CliError("Upgrade ternimated. Hint: upgrading is forbidden in the current start mode.")
+            for node_id in ids:
+                status = info["liveness"].get(str(node_id))
+                if status is None:
+                    message = "Upgrade ternimated. Hint: cannot find status of node %d" % node_id
+                elif status not in ("LIVE", "DEAD", "DECOMMISSIONED"):
+                    message = ("Upgrade ternimated. Hint: node %d is not eligible to upgrade, check the node "
+                               "status and upgrader later." % node_id)
+                else:
+                    continue
+                print(message)
+                raise CliError(message)
+            self.run(client, "SIMRPC UPGRADE %s" % " ".join(str(i) for i in ids))
+        finally:
+            client.close()
+        return 0
+
+    # ---------------------------------------------------------------- debug zip / gen haproxy
+    def debug_zip(self, args, _name):
+        if len(args) != 1:
+            raise CliError("accepts 1 arg(s), received %d" % len(args))
+        client = self.connect()
+        try:
+            st = json.loads(self.run(client, "SIMRPC DUMP").rows[0][0])
+        finally:
+            client.close()
+        nodes = [st["nodes"][k] for k in sorted(st.get("nodes", {}), key=int)]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("debug/nodes.json", json.dumps(nodes, indent=2))
+            archive.writestr("debug/cluster.json", json.dumps({k: v for k, v in st.items() if k != "nodes"}, indent=2))
+            for record in nodes:
+                archive.writestr("debug/nodes/%d/status.json" % record["node_id"], json.dumps(record, indent=2))
+        with open(args[0], "wb") as out:
+            out.write(buffer.getvalue())
+        print("[cluster] discovering virtual clusters... done\n[cluster] writing zip file: %s... done" % args[0])
+        return 0
+
+    def gen_haproxy(self, _args, _name):
+        client = self.connect()
+        try:
+            result = self.run(client, "SELECT node_id, address, sql_address FROM %s.gossip_nodes ORDER BY node_id"
+                              % self.profile.internal)
+        finally:
+            client.close()
+        servers = "".join("    server %s%s %s check port 8080\n" % (self.profile.binary, row[0], row[2])
+                          for row in result.rows)
+        text = ("\nglobal\n  maxconn 4096\n\ndefaults\n    mode                tcp\n\n"
+                "    # Timeout values should be configured for your specific use.\n"
+                "    # See: https://cbonte.github.io/haproxy-dconv/1.8/configuration.html#4-timeout%20connect\n\n"
+                "    # With the timeout connect 5 secs,\n"
+                "    # if the backend server is not responding, haproxy will make a total\n"
+                "    # of 3 connection attempts waiting 5s each time before giving up.\n"
+                "    timeout connect     5s\n    timeout client      10m\n    timeout server      10m\n"
+                "    timeout check       5s\n    retries             2\n\n"
+                "    option              redispatch\n    option              clitcplog\n\n"
+                "listen psql\n    bind :26257\n    mode tcp\n    balance roundrobin\n"
+                "    option httpchk GET /health?ready=1\n" + servers)
+        with open(self.flags.get("out") or "haproxy.cfg", "w") as out:
+            out.write(text)
+        return 0
+
+
+def display_value(value, oid):
+    """clisqlexec FormatVal over the text protocol: NULL, booleans spelled out."""
+    if value is None:
+        return "NULL"
+    if oid == pgwire.OID_BOOL:
+        return "true" if value == "t" else "false"
+    return value
+
+
+def type_alignment(columns):
+    """rowIter.Align: strings left, numbers right, booleans centered."""
+    align = {pgwire.OID_INT8: "r", pgwire.OID_FLOAT8: "r", pgwire.OID_NUMERIC: "r", pgwire.OID_TEXT: "l",
+             pgwire.OID_BOOL: "c"}
+    return "".join(align.get(oid, "d") for _, oid in columns)

@@ -1,0 +1,474 @@
+"""`cockroach start` / `start-single-node` (and the kwbase equivalents): one simulated node process.
+
+The node serves pgwire on its listen (and SQL) address, HTTP on its --http-addr, heartbeats its
+liveness into the cluster's shared state, and applies the real version rules to its store.
+"""
+import datetime
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+from ..common import config as sim_config
+from ..common import notify
+from ..common import state as shared_state
+from ..common.pgwire import OID_BOOL, OID_INT8, OID_TEXT, PgError, PgServer, Result
+from . import cluster as model
+from . import httpapi
+from . import versions
+from .sqlengine import SqlEngine
+
+IDENTITY_FILE = "sim_node.json"
+MIN_VERSION_FILE = "STORAGE_MIN_VERSION"
+
+
+class StartupError(Exception):
+    """The server exits with `ERROR: cockroach server exited with error: ...`."""
+
+
+def split_addr(text, default_port):
+    """'h:p', ':p', 'h', '[v6]:p' -> (host, port)."""
+    text = text or ""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        return host, int(rest.lstrip(":") or default_port)
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        return text, int(default_port)
+    return host, int(port or default_port)
+
+
+class NodeServer:
+    """One running node."""
+
+    def __init__(self, profile, opts, command):
+        self.profile, self.opts, self.command = profile, opts, command
+        self.config = sim_config.load_config()
+        self.store = model.ClusterStore(self.config["shared_dir"])
+        self.stop_event = threading.Event()
+        self.node_id = None
+        self.draining = False
+        self.pg = None
+        self.http = None
+        self.last_persisted_version = None
+        self._resolve_addresses()
+        self.faults = sim_config.load_faults(self.config, self.advertise[0])
+        self.store_dir = os.path.abspath(_store_path(opts.get("store") or profile.default_store))
+        self.log_path = os.path.join(self.store_dir, "logs", "%s.log" % profile.binary)
+
+    # ---------------------------------------------------------------- addresses
+    def _resolve_addresses(self):
+        opts = self.opts
+        listen_host, listen_port = split_addr(opts.get("listen_addr") or ":26257", 26257)
+        adv_host, adv_port = split_addr(opts.get("advertise_addr") or "", listen_port)
+        adv_host = adv_host or listen_host or socket.gethostname()
+        self.listen = (listen_host or "0.0.0.0", listen_port)
+        self.advertise = (adv_host, adv_port)
+        if opts.get("sql_addr"):
+            sql_host, sql_port = split_addr(opts["sql_addr"], 26257)
+            self.sql_listen = (sql_host or "0.0.0.0", sql_port)
+            self.sql_advertise = (sql_host or adv_host, sql_port)
+        else:
+            self.sql_listen, self.sql_advertise = None, self.advertise
+        http_host, http_port = split_addr(opts.get("http_addr") or ":8080", 8080)
+        self.http_listen = (http_host or "0.0.0.0", http_port)
+        self.http_advertise = (http_host or adv_host, http_port)
+
+    @staticmethod
+    def _fmt(addr):
+        host, port = addr
+        return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+
+    def node_info(self):
+        return {"address": self._fmt(self.advertise), "sql_address": self._fmt(self.sql_advertise),
+                "http_address": self._fmt(self.http_advertise), "host": self.advertise[0],
+                "build_tag": self.profile.tag, "binary_version": self.profile.series,
+                "start_mode": self.command, "pid": os.getpid(), "store": self.store_dir,
+                "locality": self.opts.get("locality") or ""}
+
+    # ---------------------------------------------------------------- logging
+    def log(self, message):
+        os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
+        stamp = datetime.datetime.utcnow().strftime("I%y%m%d %H:%M:%S.%f")
+        with open(self.log_path, "a") as out:
+            out.write("%s %d [n%s] %s\n" % (stamp, os.getpid(), self.node_id or "?", message))
+
+    # ---------------------------------------------------------------- store checks
+    def _identity(self):
+        return shared_state.read_json(os.path.join(self.store_dir, IDENTITY_FILE))
+
+    def _write_identity(self, st):
+        shared_state.write_json(os.path.join(self.store_dir, IDENTITY_FILE),
+                                {"node_id": self.node_id, "cluster_id": st["cluster_id"]})
+        self.persist_store_version(st["cluster_version"])
+
+    def store_version(self):
+        try:
+            with open(os.path.join(self.store_dir, MIN_VERSION_FILE)) as source:
+                return source.read().strip() or None
+        except OSError:
+            return None
+
+    def persist_store_version(self, version):
+        if version and version != self.last_persisted_version:
+            path = os.path.join(self.store_dir, MIN_VERSION_FILE)
+            with open(path + ".tmp", "w") as out:
+                out.write(version + "\n")
+            os.replace(path + ".tmp", path)
+            self.last_persisted_version = version
+
+    def check_store_version(self):
+        """pkg/storage/fs/min_version.go ValidateMinVersionFile."""
+        stored = self.store_version()
+        if stored is None or self.profile.kwdb:
+            return
+        running, minimum = self.profile.series, versions.min_supported(self.profile.series)
+        if versions.newer(minimum, stored):
+            raise StartupError("store last used with cockroach version v%s is too old for running version v%s "
+                               "(which requires data from v%s or later)" % (stored, running, minimum))
+        if versions.newer(stored, running):
+            raise StartupError("store last used with cockroach version v%s is too high for running version v%s"
+                               % (stored, running))
+
+    def check_cluster_version(self, st):
+        """pkg/rpc/heartbeat.go checkVersion, seen by a binary older than the active cluster version."""
+        active = st.get("cluster_version")
+        if self.profile.kwdb or not active or not versions.newer(active, self.profile.series):
+            return
+        raise StartupError("initial connection heartbeat failed: rpc error: code = Unknown desc = version "
+                           "compatibility check failed on ping request: cluster requires at least version %s, "
+                           "but peer has version %s" % (active, self.profile.series))
+
+    # ---------------------------------------------------------------- lifecycle
+    def run(self):
+        if self.faults.get("crash_on_start"):
+            sys.stderr.write("panic: testbed fault crash_on_start for %s\n\ngoroutine 1 [running]:\n"
+                             % self.advertise[0])
+            return 2
+        os.makedirs(self.store_dir, exist_ok=True)
+        try:
+            self.check_store_version()
+            self._listen()
+            signal.signal(signal.SIGTERM, self._on_signal)
+            signal.signal(signal.SIGINT, self._on_signal)
+            self._join_or_wait()
+        except StartupError as error:
+            return self._fail(str(error))
+        self._print_banner()
+        threading.Thread(target=self._heartbeat_loop, daemon=True).start()
+        self.stop_event.wait()
+        return self._shutdown()
+
+    def _fail(self, message):
+        text = "%s server exited with error: %s" % (self.profile.binary, message)
+        sys.stderr.write("*\n* ERROR: ERROR: %s\n*\nERROR: %s\nFailed running \"%s\"\n"
+                         % (text, text, self.command))
+        self.log("ERROR: " + text)
+        return 1
+
+    def _listen(self):
+        addresses = [self.listen] + ([self.sql_listen] if self.sql_listen else [])
+        params = {"server_version": "13.0.0", "client_encoding": "UTF8", "DateStyle": "ISO, MDY",
+                  "integer_datetimes": "on", "standard_conforming_strings": "on", "TimeZone": "UTC",
+                  "application_name": "", "crdb_version": self.profile.short_version()}
+        try:
+            self.pg = PgServer(addresses, _Backend(self), params)
+            self.http = httpapi.start(self, self.http_listen)
+        except OSError as error:
+            raise StartupError("failed to start server: listen tcp %s: bind: %s"
+                               % (self._fmt(self.listen), error.strerror or error))
+        self.pg.start()
+
+    def _ready(self):
+        if not self.faults.get("never_ready"):
+            notify.sd_notify("READY=1")
+
+    def _catchup_seconds(self):
+        return float(self.faults.get("slow_catchup_seconds") or self.config["catchup_seconds"])
+
+    def _join_or_wait(self):
+        identity = self._identity()
+        info = self.node_info()
+        notified = False
+        while not self.stop_event.is_set():
+            with self.store.update() as st:
+                if st.get("initialized"):
+                    self.check_cluster_version(st)
+                    now = time.time()
+                    known = identity.get("cluster_id") == st["cluster_id"] and model.node(st, identity.get("node_id"))
+                    if known:
+                        self.node_id = identity["node_id"]
+                        model.rejoin(st, self.node_id, info, now, self.config, self._catchup_seconds())
+                        self.status = "restarted pre-existing node"
+                    elif self.node_id is None:
+                        self.node_id = model.join(st, info, now, self.config, self._catchup_seconds())
+                        self.status = "initialized new node, joined pre-existing cluster"
+                    self._apply_start_flags(st)
+                    self._write_identity(st)
+                    break
+                if self.command == "start-single-node":
+                    self.node_id = model.bootstrap(st, info, time.time(), self.config, 1)
+                    self.status = "initialized new cluster"
+                    self._write_identity(st)
+                    break
+            if not notified:
+                self._ready()
+                notified = True
+                print("*\n* INFO: initial startup completed.\n* Node will now attempt to join a running "
+                      "cluster, or wait for `%s init`.\n* Client connections will be accepted after this "
+                      "completes successfully.\n* Check the log file(s) for progress. \n*" % self.profile.binary,
+                      flush=True)
+            time.sleep(0.1)
+        if not notified:
+            self._ready()
+
+    def _apply_start_flags(self, st):
+        record = st["nodes"][str(self.node_id)]
+        record["metrics"] = model.fresh_metrics(st, self.node_id, time.time())
+        if self.profile.kwdb and not record.get("locality"):
+            record["locality"] = self.profile.default_locality(self.node_id)
+        if self.opts.get("upgrade_complete") and record.get("upgrading"):
+            record["upgrading"] = False
+            st.setdefault("settings", {}).pop("server.time_until_store_dead", None)
+
+    def bootstrap_from_init(self):
+        """The `init` RPC reached this (waiting) node: it becomes node 1 of a new cluster."""
+        with self.store.update() as st:
+            if st.get("initialized"):
+                raise PgError("XXUUU", "cluster has already been initialized")
+            factor = 1 if self.command == "start-single-replica" else 3
+            self.node_id = model.bootstrap(st, self.node_info(), time.time(), self.config, factor)
+            self.status = "initialized new cluster"
+            self._apply_start_flags(st)
+            self._write_identity(st)
+
+    def initialized(self):
+        return self.node_id is not None
+
+    def _print_banner(self):
+        insecure = self.opts.get("insecure")
+        scheme = "sslmode=disable" if insecure else "sslmode=verify-full"
+        lines = [
+            ("build", "CCL %s @ %s (%s)" % (self.profile.tag, self.profile.buildinfo["build_time"],
+                                            self.profile.buildinfo["go_version"])),
+            ("webui", "%s://%s" % ("http" if insecure else "https", self._fmt(self.http_advertise))),
+            ("sql", "postgresql://root@%s/defaultdb?%s" % (self._fmt(self.sql_advertise), scheme)),
+            ("RPC client flags", "%s <client cmd> --host=%s %s" % (
+                self.profile.binary, self._fmt(self.advertise),
+                "--insecure" if insecure else "--certs-dir=%s" % self.opts.get("certs_dir"))),
+            ("logs", os.path.dirname(self.log_path)),
+            ("store[0]", "path=%s" % self.store_dir),
+            ("storage engine", "pebble"),
+            ("clusterID", self.store.read().get("cluster_id", "")),
+            ("status", self.status),
+            ("nodeID", str(self.node_id)),
+        ]
+        started = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+        text = "%s node starting at %s +0000 UTC (took 0.4s)\n" % (self.profile.product, started)
+        text += "".join("%-21s%s\n" % (key + ":", value) for key, value in lines)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        self.log("node startup completed:\n" + text)
+
+    # ---------------------------------------------------------------- heartbeat
+    def _heartbeat_loop(self):
+        while not self.stop_event.wait(self.config["heartbeat_interval"]):
+            try:
+                self.heartbeat()
+            except (OSError, ValueError, KeyError) as error:
+                self.log("heartbeat failed: %s" % error)
+
+    def heartbeat(self):
+        now = time.time()
+        with self.store.update() as st:
+            record = st["nodes"][str(self.node_id)]
+            record.update({"expiration": now + self.config["liveness_ttl"], "updated_at": now, "running": True})
+            record["metrics"] = model.fresh_metrics(st, self.node_id, now)
+            for key, entry in list(st.get("catchup", {}).items()):
+                if now - entry["start"] > entry["duration"]:
+                    del st["catchup"][key]
+            model.advance_finalization(st, now, self.config, kwdb=self.profile.kwdb)
+            request = record.get("drain_request")
+            version = st.get("cluster_version")
+        if model.is_live(record, now):
+            self.persist_store_version(version)
+        if request:
+            self.drain_local()
+            with self.store.update() as st:
+                st["nodes"][str(self.node_id)]["drain_request"] = None
+            if request.get("shutdown"):
+                self.request_stop()
+
+    # ---------------------------------------------------------------- drain / stop
+    def drain_local(self):
+        """Move leases away, refuse new sessions, end existing ones after their statement."""
+        with self.store.update() as st:
+            remaining = model.leases_held(st, self.node_id, time.time())
+            st["nodes"][str(self.node_id)]["draining"] = True
+        self.draining = True
+        self.pg.terminate_sessions(PgError("57P01", "server is shutting down", "FATAL"))
+        self.log("drain remaining: %d" % remaining)
+        self.log("drain remaining: 0")
+        return remaining
+
+    def request_stop(self):
+        self.stop_event.set()
+
+    def _on_signal(self, signum, _frame):
+        if self.faults.get("hang_on_stop") or sim_config.load_faults(self.config, self.advertise[0]).get("hang_on_stop"):
+            self.log("received signal %d; testbed fault hang_on_stop: ignoring" % signum)
+            return
+        self.log("received signal %d; initiating graceful shutdown" % signum)
+        self.stop_event.set()
+
+    def _shutdown(self):
+        if self.pg is not None:
+            self.pg.stop_listening()
+            if not self.draining:
+                self.pg.close_all_sessions()
+            else:
+                time.sleep(0.2)
+                self.pg.close_all_sessions()
+        if self.http is not None:
+            self.http.shutdown()
+        if self.node_id is not None:
+            with self.store.update() as st:
+                st["nodes"][str(self.node_id)]["running"] = False
+        self.log("server drained and shutdown completed")
+        return 0
+
+    # ---------------------------------------------------------------- admin RPCs (over pgwire)
+    def rpc(self, session, args):
+        session.exempt_from_drain = True
+        name = args[0].upper() if args else ""
+        handler = {"INIT": self._rpc_init, "DRAIN": self._rpc_drain, "NODES": self._rpc_nodes,
+                   "DECOMMISSION": self._rpc_decommission, "UPGRADE": self._rpc_upgrade,
+                   "DUMP": self._rpc_dump}.get(name)
+        if handler is None:
+            raise PgError("0A000", "unknown simulator RPC %s" % name)
+        if name != "INIT" and not self.initialized():
+            raise PgError("XXUUU", "node cannot be drained before it has been initialized"
+                          if name == "DRAIN" else "node is waiting for cluster initialization")
+        return handler(args[1:])
+
+    def _rpc_init(self, _args):
+        self.bootstrap_from_init()
+        return Result("INIT")
+
+    def _rpc_drain(self, args):
+        target, shutdown = args[0], args[1:] == ["shutdown"]
+        if target in ("local", str(self.node_id)):
+            remaining = self.drain_local()
+            if shutdown:
+                threading.Timer(0.3, self.request_stop).start()
+        else:
+            remaining = self._drain_remote(int(target), shutdown)
+        rows = ([[remaining]] if remaining else []) + [[0]]
+        return Result("DRAIN", [("remaining", OID_INT8)], rows)
+
+    def _drain_remote(self, target, shutdown):
+        with self.store.update() as st:
+            record = model.node(st, target)
+            if record is None or not model.is_live(record, time.time()):
+                raise PgError("XXUUU", "node n%d is not live" % target)
+            remaining = model.leases_held(st, target, time.time())
+            record["drain_request"] = {"shutdown": shutdown}
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            record = model.node(self.store.read(), target)
+            if record.get("draining") and not record.get("drain_request"):
+                return remaining
+            time.sleep(0.1)
+        raise PgError("57014", "drain timeout, consider adjusting --drain-wait, especially under custom "
+                               "server.shutdown cluster settings")
+
+    def liveness_status(self, record, now):
+        if record["membership"] == "decommissioned":
+            return "DECOMMISSIONED"
+        if record["membership"] == "decommissioning":
+            return "DECOMMISSIONING"
+        if not model.is_live(record, now):
+            return "DEAD"
+        return "UPGRADING" if record.get("upgrading") else "LIVE"
+
+    def _rpc_nodes(self, _args):
+        st, now = self.store.read(), time.time()
+        statuses = {str(n["node_id"]): self.liveness_status(n, now) for n in model.all_nodes(st)}
+        info = {"local_node_id": self.node_id, "start_mode": self.command, "liveness": statuses}
+        return Result("NODES", [("info", OID_TEXT)], [[json.dumps(info)]])
+
+    def _rpc_decommission(self, args):
+        membership, ids = args[0], [int(a) for a in args[1:]]
+        now = time.time()
+        with self.store.update() as st:
+            for node_id in ids:
+                record = model.node(st, node_id)
+                if record is None:
+                    raise PgError("XXUUU", "node does not exist")
+                if membership == "decommissioning":
+                    record["membership"] = "decommissioning"
+                    model.move_replicas_off(st, node_id)
+                elif membership == "decommissioned":
+                    record["membership"] = "decommissioned"
+                elif membership == "active":
+                    if record["membership"] == "decommissioned":
+                        raise PgError("XXUUU", "can only recommission a decommissioning node; n%d found to "
+                                               "be decommissioned" % node_id)
+                    record["membership"] = "active"
+            rows = []
+            for node_id in ids:
+                record = model.node(st, node_id)
+                replicas = sum(1 for r in st["ranges"] if node_id in r)
+                rows.append([node_id, model.is_live(record, now), replicas, record["membership"] != "active",
+                             record["membership"], bool(record.get("draining"))])
+        columns = [("id", OID_INT8), ("is_live", OID_BOOL), ("replicas", OID_INT8),
+                   ("is_decommissioning", OID_BOOL), ("membership", OID_TEXT), ("is_draining", OID_BOOL)]
+        return Result("DECOMMISSION", columns, rows)
+
+    def _rpc_upgrade(self, args):
+        now = time.time()
+        with self.store.update() as st:
+            for record in model.all_nodes(st):
+                status = self.liveness_status(record, now)
+                if status not in ("LIVE", "DECOMMISSIONED"):
+                    raise PgError("XXUUU", "can not upgrade nodes when cluster has node %s" % status)
+            for node_id in (int(a) for a in args):
+                model.node(st, node_id)["upgrading"] = True
+                st.setdefault("settings", {})["server.time_until_store_dead"] = "3h"
+        return Result("UPGRADE")
+
+    def _rpc_dump(self, _args):
+        return Result("DUMP", [("state", OID_TEXT)], [[json.dumps(self.store.read())]])
+
+
+def _store_path(spec):
+    """--store=PATH or --store=path=PATH,attrs=..."""
+    for part in spec.split(","):
+        if part.startswith("path="):
+            return part[len("path="):]
+    return spec if "=" not in spec else "cockroach-data"
+
+
+class _Backend:
+    """pgwire backend of a node: admission (draining) and SQL execution."""
+
+    def __init__(self, node):
+        self.node = node
+        self.engine = SqlEngine(node)
+
+    def admit(self, session):
+        if self.node.draining:
+            raise PgError("57P01", "server is not accepting clients, try another node")
+
+    def execute(self, session, sql, params):
+        return self.engine.execute(session, sql, params)
+
+    def describe(self, session, sql):
+        return self.engine.describe(session, sql)
+
+
+def main(profile, opts, command):
+    return NodeServer(profile, opts, command).run()

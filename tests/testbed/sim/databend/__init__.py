@@ -1,0 +1,1 @@
+"""Simulated Databend binaries: databend-query, databend-meta and databend-metactl."""

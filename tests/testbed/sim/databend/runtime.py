@@ -1,0 +1,124 @@
+"""Process plumbing shared by the simulated Databend servers: testbed config, faults, files, logs."""
+import contextlib
+import datetime
+import fcntl
+import json
+import os
+import signal
+import socket
+import threading
+import time
+
+DEFAULT_SIM_CONFIG = "/etc/testbed/sim.json"
+DEFAULT_SHARED_DIR = "/testbed/shared"
+
+
+def sim_settings():
+    """The testbed's JSON settings (env TESTBED_SIM_CONFIG, default /etc/testbed/sim.json)."""
+    path = os.environ.get("TESTBED_SIM_CONFIG", DEFAULT_SIM_CONFIG)
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return {}
+
+
+def shared_dir():
+    return sim_settings().get("shared_dir", DEFAULT_SHARED_DIR)
+
+
+def host_name():
+    return os.environ.get("TESTBED_SIM_HOST") or sim_settings().get("host") or socket.gethostname()
+
+
+def faults():
+    """Faults injected for this host: crash_on_start, never_ready, hang_on_stop."""
+    path = os.path.join(shared_dir(), "faults", host_name() + ".json")
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def read_json(path, default=None):
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except (FileNotFoundError, ValueError):
+        return default
+
+
+def write_json(path, data):
+    """Atomic write: readers in other processes never see a half-written file."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = "%s.%d.%d.tmp" % (path, os.getpid(), threading.get_ident())
+    with open(tmp, "w") as handle:
+        json.dump(data, handle, sort_keys=True)
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def file_lock(path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Logger:
+    """Text log lines in the style of databend's file logger, appended to <dir>/<name>.log."""
+
+    def __init__(self, directory, name, target):
+        self.path = os.path.join(directory, name + ".log") if directory else None
+        self.target = target
+        self._lock = threading.Lock()
+        if self.path:
+            os.makedirs(directory, exist_ok=True)
+
+    def log(self, level, message):
+        if not self.path:
+            return
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        with self._lock, open(self.path, "a") as handle:
+            handle.write("%s %5s %s: %s\n" % (stamp, level, self.target, message))
+
+    def info(self, message):
+        self.log("INFO", message)
+
+    def warn(self, message):
+        self.log("WARN", message)
+
+    def error(self, message):
+        self.log("ERROR", message)
+
+
+class Shutdown:
+    """SIGTERM/SIGINT handling; with the hang_on_stop fault the process ignores the request."""
+
+    def __init__(self, hang_on_stop=False):
+        self.event = threading.Event()
+        self.hang_on_stop = hang_on_stop
+        signal.signal(signal.SIGTERM, self._handle)
+        signal.signal(signal.SIGINT, self._handle)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    def _handle(self, _signum, _frame):
+        if not self.hang_on_stop:
+            self.event.set()
+
+    def wait(self):
+        while not self.event.is_set():
+            self.event.wait(0.5)
+
+    @property
+    def requested(self):
+        return self.event.is_set()
+
+
+def now():
+    return time.time()

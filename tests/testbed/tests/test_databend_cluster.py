@@ -1,0 +1,167 @@
+"""Behaviour of the simulated Databend cluster: Raft-like leadership, quorum, compatibility, data versions."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sim.databend.testing import LocalDatabend, http_json, wait_until  # noqa: E402
+
+V = "1.2.680-nightly"
+META_HOSTS = ["127.0.0.21", "127.0.0.22", "127.0.0.23"]
+QUERY_HOST = "127.0.0.25"
+QUERY_API = "http://%s:8000/v1/query" % QUERY_HOST
+QUERY_ADMIN = "http://%s:8080" % QUERY_HOST
+
+
+@pytest.fixture
+def bend(tmp_path):
+    cluster = LocalDatabend(str(tmp_path))
+    yield cluster
+    cluster.cleanup()
+
+
+def statuses(metas):
+    return [http_json(meta.admin + "/v1/cluster/status")[1] for meta in metas]
+
+
+def one_leader(metas):
+    """The leader id when every node agrees on exactly one leader, else None."""
+    found = statuses(metas)
+    leaders = {s["id"] for s in found if s["state"] == "Leader"}
+    agreed = {s["leader"]["name"] if s["leader"] else None for s in found}
+    if len(leaders) == 1 and agreed == {str(next(iter(leaders)))}:
+        return next(iter(leaders))
+    return None
+
+
+def start_cluster(bend, version=V):
+    metas = [bend.start_meta(0, version, META_HOSTS[0])]
+    wait_until(lambda: "Databend Metasrv started" in metas[0].stdout(), what="first meta node")
+    for node_id, host in enumerate(META_HOSTS[1:], start=1):
+        metas.append(bend.start_meta(node_id, version, host, peers=[META_HOSTS[0]]))
+    wait_until(lambda: one_leader(metas) is not None, what="one leader")
+    return metas
+
+
+def sql(statement):
+    return http_json(QUERY_API, {"sql": statement})[1]
+
+
+def test_three_nodes_elect_one_leader_and_reelect_when_it_stops(bend):
+    metas = start_cluster(bend)
+    leader = one_leader(metas)
+    assert leader == 0
+    assert [s["state"] for s in statuses(metas)].count("Follower") == 2
+    term = statuses(metas)[0]["current_term"]
+    assert LocalDatabend.stop(metas[leader]) == 0
+    assert metas[leader].stdout().endswith("Databend Metasrv shutdown\n")
+    rest = [m for i, m in enumerate(metas) if i != leader]
+    new_leader = wait_until(lambda: one_leader(rest) is not None and one_leader(rest), what="new leader")
+    assert new_leader in (1, 2)
+    assert statuses(rest)[0]["current_term"] > term
+
+
+def test_transfer_leader_moves_leadership(bend):
+    metas = start_cluster(bend)
+    status, body = http_json(metas[0].admin + "/v1/ctrl/trigger_transfer_leader?to=2")
+    assert (status, body) == (200, {"from": 0, "to": 2, "voter_ids": [0, 1, 2]})
+    wait_until(lambda: one_leader(metas) == 2, what="leader 2")
+
+
+def test_losing_quorum_loses_the_leader_and_writes_fail(bend):
+    metas = start_cluster(bend)
+    query = bend.start_query(V, QUERY_HOST, META_HOSTS)
+    wait_until(lambda: sql("select 1")["state"] == "Succeeded", what="query ready")
+    assert sql("create table if not exists t (a int)")["state"] == "Succeeded"
+    assert sql("insert into t values (1), (2)")["stats"]["write_progress"]["rows"] == 2
+    for meta in metas[:2]:
+        LocalDatabend.stop(meta)
+    survivor = metas[2]
+    wait_until(lambda: statuses([survivor])[0]["state"] == "Candidate", what="no leader")
+    assert statuses([survivor])[0]["leader"] is None
+    failed = wait_until(lambda: sql("insert into t values (3)")["error"], what="insert to fail")
+    assert failed["code"] == 2001
+    assert "no leader" in failed["message"]
+    metactl = bend.run("metactl", V, "status", "--grpc-api-address", survivor.grpc)
+    assert "State: Candidate\n" in metactl.stdout and "Leader:" not in metactl.stdout
+    metas[1] = bend.start_meta(1, V, META_HOSTS[1], peers=[META_HOSTS[2]])
+    wait_until(lambda: one_leader(metas[1:]) is not None, what="quorum back")
+    wait_until(lambda: sql("select count(*) from t")["data"] == [["2"]], what="count after recovery")
+    assert LocalDatabend.stop(query) == 0
+
+
+def test_query_works_with_compatible_meta_and_deregisters_on_stop(bend):
+    meta = bend.start_meta(0, V, META_HOSTS[0])
+    query = bend.start_query("1.2.770-nightly", QUERY_HOST, [META_HOSTS[0]])
+    nodes = wait_until(lambda: http_json(QUERY_ADMIN + "/v1/cluster/list")[1], what="registration")
+    assert [n["http_address"] for n in nodes] == ["%s:8000" % QUERY_HOST]
+    assert sql("SELECT VERSION()")["data"][0][0].startswith("DatabendQuery v1.2.770-nightly-")
+    assert sql("select count(*) from missing")["error"] == {"code": 1025, "message": "Unknown table 'missing'"}
+    assert sql("create table t (a int)")["state"] == "Succeeded"
+    assert sql("create table t (a int)")["error"] == {"code": 2302, "message": "Table 't' already exists"}
+    assert http_json(QUERY_ADMIN + "/v1/health") == (200, {"status": "pass"})
+    assert LocalDatabend.stop(query) == 0
+    status, body = http_json(meta.admin + "/v1/cluster/status")
+    listed = bend.run("metactl", V, "status", "--grpc-api-address", meta.grpc)
+    assert status == 200 and body["state"] == "Leader" and listed.returncode == 0
+    query2 = bend.start_query(V, "127.0.0.26", [META_HOSTS[0]])
+    remaining = wait_until(lambda: http_json("http://127.0.0.26:8080/v1/cluster/list")[1], what="second query")
+    assert [n["http_address"] for n in remaining] == ["127.0.0.26:8000"]
+    LocalDatabend.stop(query2)
+
+
+@pytest.mark.parametrize("query_version, meta_version, message", [
+    ("1.2.200-nightly", "1.2.680-nightly",
+     'MetaHandshakeError: handshake is refused: status: InvalidArgument, message: '
+     '"meta-client protocol_version(1.2.200) < metasrv min-compatible(1.2.288)"'),
+    ("1.2.300-nightly", "1.2.200-nightly",
+     "MetaHandshakeError: incompatible protocol version: InvalidArgument: metasrv protocol_version(1.2.200) "
+     "< meta-client min-compatible(1.2.226)"),
+    ("1.2.770-nightly", "1.2.600-nightly",
+     "HandshakeError with databend-meta: Invalid: server protocol_version((1, 2, 600)) < client required((1, 2, 677)) "
+     "for feature watch/initial_flush"),
+])
+def test_query_refuses_incompatible_meta(bend, query_version, meta_version, message):
+    bend.start_meta(0, meta_version, META_HOSTS[0])
+    query = bend.start_query(query_version, QUERY_HOST, [META_HOSTS[0]])
+    wait_until(lambda: message in query.logs(), what="handshake error in the query log")
+    assert http_json(QUERY_ADMIN + "/v1/health") == (200, {"status": "pass"})
+    status, body = http_json(QUERY_ADMIN + "/v1/cluster/list")
+    assert status == 500 and message in body["error"]["message"]
+    failed = sql("select 1")
+    assert failed["state"] == "Failed" and failed["error"]["code"] == 2001 and message in failed["error"]["message"]
+    assert query.popen.poll() is None and query.stdout() == ""
+
+
+def test_meta_refuses_newer_on_disk_data_and_upgrades_older(bend):
+    meta = bend.start_meta(0, "1.2.410-nightly", META_HOSTS[0])
+    wait_until(lambda: "Databend Metasrv started" in meta.stdout(), what="V002 meta")
+    LocalDatabend.stop(meta)
+    header = Path(meta.workdir, "raft", "df_meta", "VERSION")
+    assert json.loads(header.read_text())["version"] == "V002"
+    upgraded = bend.start_meta(0, V, META_HOSTS[0])
+    wait_until(lambda: "Databend Metasrv started" in upgraded.stdout(), what="V004 meta")
+    assert "Disk  Data: V002(2023-07-22: Store snapshot in a file); Upgrading: None\n" in upgraded.stdout()
+    assert "Upgrade ondisk data finished: header: Header { version: V004" in upgraded.stderr()
+    assert json.loads(header.read_text()) == {"version": "V004", "upgrading": None, "cleaning": False}
+    LocalDatabend.stop(upgraded)
+    older = bend.start_meta(0, "1.2.600-nightly", META_HOSTS[0])
+    assert older.popen.wait(timeout=10) == 1
+    assert older.stderr().endswith(
+        "Error: parsing version file %s: unknown variant `V004`, expected one of `V0`, `V001`, `V002`, `V003` "
+        "at line 1 column 17\n" % header)
+
+
+def test_faults_crash_on_start_and_never_ready(bend):
+    bend.fault(META_HOSTS[0], crash_on_start=True)
+    crashed = bend.start_meta(0, V, META_HOSTS[0])
+    assert crashed.popen.wait(timeout=10) == 1
+    assert crashed.stderr() == "Error: simulated fault crash_on_start on %s\n" % META_HOSTS[0]
+    bend.fault(META_HOSTS[1], never_ready=True)
+    stuck = bend.start_meta(1, V, META_HOSTS[1])
+    wait_until(lambda: http_json(stuck.admin + "/v1/health")[0] == 200, what="admin API")
+    assert http_json(stuck.admin + "/v1/cluster/status")[1]["state"] == "Candidate"
+    assert "Databend Metasrv started" not in stuck.stdout()
