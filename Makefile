@@ -6,7 +6,9 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
-BUILD := $(CURDIR)/build
+# The build tree must live outside this git checkout: inside it, ansible-test would list files through
+# git, see them ignored, and skip every target.
+BUILD ?= /tmp/distsql-upgrade-build-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 COLL_ROOT := $(BUILD)/collections
 COLL := $(COLL_ROOT)/ansible_collections/distsql/upgrade
 INSTALLED := $(BUILD)/installed
@@ -50,7 +52,7 @@ units: venv collection
 	cd $(COLL_ROOT) && $(BIN)/python -m pytest -q -p no:cacheprovider ansible_collections/distsql/upgrade/tests/unit
 
 lint: venv collection
-	cd $(COLL) && ANSIBLE_COLLECTIONS_PATH=$(COLL_ROOT) $(BIN)/ansible-lint
+	cd $(COLL) && PATH=$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(COLL_ROOT) $(BIN)/ansible-lint
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
@@ -70,12 +72,15 @@ docs: build-install
 	done
 
 module-tests: venv build-install
-	DISTSQL_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/python -m pytest -q -p no:cacheprovider tests/modules
+	DISTSQL_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 tests/modules
 
 testbed-tests: venv
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/testbed/tests
 
-test: sanity units lint changelog-lint docs module-tests testbed-tests
+integration: venv build-install
+	DISTSQL_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
+
+test: sanity units lint changelog-lint docs module-tests testbed-tests integration
 
 demo: venv build-install
 	DISTSQL_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/python -m tests.demo

@@ -53,4 +53,3 @@ options:
     type: int
     default: 30
 '''
-

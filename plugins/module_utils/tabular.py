@@ -183,15 +183,15 @@ def _parse_records(text, what):
     field_lines = [line for line in lines if not _RECORD_START.match(line)]
     if not lines or not _RECORD_START.match(lines[0]) or not field_lines:
         raise OutputParseError(what, 'the output does not start with a "-[ RECORD 1 ]" line')
-    bar = _records_separator(field_lines)
-    if bar is None:
+    pipe_column = _records_separator(field_lines)
+    if pipe_column is None:
         raise OutputParseError(what, 'the field lines do not share one "|" column')
     records = []
     for line in lines:
         if _RECORD_START.match(line):
             records.append([])
             continue
-        _add_record_line(records[-1], line, bar)
+        _add_record_line(records[-1], line, pipe_column)
     columns = [name for name, _value in records[0]]
     rows = []
     for number, fields in enumerate(records, 1):
@@ -202,9 +202,9 @@ def _parse_records(text, what):
     return columns, rows
 
 
-def _add_record_line(fields, line, bar):
-    label = line[:bar - 1].rstrip()
-    rest = line[bar + 1:]
+def _add_record_line(fields, line, pipe_column):
+    label = line[:pipe_column - 1].rstrip()
+    rest = line[pipe_column + 1:]
     has_value = rest.startswith(' ')
     value = rest[1:]
     if fields and not has_value:

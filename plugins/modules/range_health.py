@@ -19,15 +19,17 @@ description:
   - With O(wait_for=healthy) it polls until the cluster is healthy for O(stable_checks) consecutive checks,
     and fails with the last observed counts when O(timeout) passes first. A failed SQL call counts as a failed check.
 author:
-  - distsql.upgrade contributors
+  - distsql.upgrade team (@distsql)
 extends_documentation_fragment:
   - distsql.upgrade.connection
   - distsql.upgrade.wait
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Only reads; runs in check mode as well.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   wait_for:

@@ -25,12 +25,14 @@ description:
     mixed state a rolling upgrade passes through; give the other component's binaries in O(peer_binary) and
     O(peer_target_binary).
 author:
-  - distsql.upgrade contributors
+  - distsql.upgrade team (@distsql)
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Only runs version commands; runs in check mode as well.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   engine:
@@ -186,7 +188,6 @@ from ansible_collections.distsql.upgrade.plugins.module_utils.adapters import ge
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
 from ansible_collections.distsql.upgrade.plugins.module_utils.runner import timed_runner
 from ansible_collections.distsql.upgrade.plugins.module_utils.version_probe import probe
-
 
 
 def main():

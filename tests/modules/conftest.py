@@ -1,12 +1,11 @@
 """Fixtures that run the collection's modules through real Ansible against a fake CLI."""
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 import pytest
+
+from tests.support.ansible_cli import run_module
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(os.path.dirname(HERE), "unit", "fixtures")
@@ -60,37 +59,6 @@ def make_fake_cli(tmp_path):
         return FakeCli(str(directory))
 
     return make
-
-
-def collections_path():
-    path = os.environ.get("DISTSQL_COLLECTIONS_PATH")
-    if not path:
-        pytest.fail("DISTSQL_COLLECTIONS_PATH is not set: run through `make module-tests`, which installs the built "
-                    "collection and points this variable at it")
-    return path
-
-
-def run_module(module, args, check_mode=False):
-    """Run distsql.upgrade.<module> on localhost with the ansible CLI; return the module result dict.
-
-    A test-only callback (callback_plugins/result_file.py) writes the result as JSON, which is read back.
-    """
-    ansible = shutil.which("ansible", path=os.path.dirname(sys.executable)) or "ansible"
-    with tempfile.TemporaryDirectory() as result_dir:
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-                   ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callback_plugins"),
-                   ANSIBLE_CALLBACKS_ENABLED="result_file", RESULT_FILE_DIR=result_dir,
-                   ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-        argv = [ansible, "localhost", "-c", "local", "-m", "distsql.upgrade.%s" % module, "-a", json.dumps(args)]
-        if check_mode:
-            argv.append("--check")
-        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
-        result_path = os.path.join(result_dir, "localhost.json")
-        if not os.path.exists(result_path):
-            raise AssertionError("ansible wrote no result (rc=%s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
-        with open(result_path, encoding="utf-8") as source:
-            return json.load(source)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Install what tests/testbed/hostlab.py needs on Debian bookworm and check that podman runs with the lab's
 # private configuration. Idempotent: returns quickly when everything is there. Run as root.
 set -euo pipefail

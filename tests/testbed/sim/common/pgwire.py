@@ -416,7 +416,7 @@ class _Protocol:
                 return True
             readable, _, _ = select.select([sock], [], [], 0.2)
             if readable:
-                return True
+                return not self._terminate_if_requested()
 
     def _terminate_if_requested(self):
         error = self.session.termination()

@@ -23,7 +23,6 @@ NODE_STATUS_RANGES = {"replicas_leaders": "replicas.leaders", "replicas_leasehol
                       "ranges_underreplicated": "ranges.underreplicated"}
 JOB_COLUMNS = ("job_id", "job_type", "description", "statement", "user_name", "status", "running_status",
                "created", "started", "finished", "modified", "fraction_completed", "error", "coordinator_id")
-KV_TABLE_RE = r"kv"
 
 
 def normalize(sql):

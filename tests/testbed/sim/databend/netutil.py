@@ -10,7 +10,7 @@ RPC_TIMEOUT = 3.0
 
 
 def split_address(address, default_port=None):
-    host, _, port = address.rpartition(":")
+    host, _colon, port = address.rpartition(":")
     if not host:
         return address, default_port
     return host, int(port)

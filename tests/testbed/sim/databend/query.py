@@ -151,8 +151,8 @@ class QueryServer:
                  "Storage: %s | root=%s" % (conf["storage"]["type"], conf["storage"]["data_path"]), "",
                  "Admin", "    listened at %s" % conf["admin_api_address"],
                  "MySQL", "    listened at %s" % mysql,
-                 "    connect via: mysql -u${USER} -p${PASSWORD} -h%s -P%s" % (conf["mysql_handler_host"],
-                                                                            conf["mysql_handler_port"]),
+                 "    connect via: mysql -u${USER} -p${PASSWORD} -h%s -P%s" % (
+                     conf["mysql_handler_host"], conf["mysql_handler_port"]),
                  "Databend HTTP", "    listened at %s" % self._http_address()]
         print("\n".join(lines), flush=True)
 

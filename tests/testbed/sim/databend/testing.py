@@ -126,7 +126,7 @@ class LocalDatabend:
 
     def run(self, component, version, *args):
         return subprocess.run([sys.executable, self.binary(component, version)] + list(args),
-                              capture_output=True, text=True, timeout=20, env=self._env("cli"))
+                              capture_output=True, text=True, timeout=20, env=self._env("cli"), check=False)
 
     def _env(self, host):
         env = dict(os.environ, TESTBED_SIM_CONFIG=self.settings, TESTBED_SIM_HOST=host)

@@ -182,7 +182,7 @@ def test_ordering_agrees_with_packaging(engine, sample):
 def test_strictly_ordered(engine, lower, higher):
     low, high = parse_version(engine, lower), parse_version(engine, higher)
     assert low < high and low <= high and high > low and high >= low and low != high
-    assert not (high < low)
+    assert (high < low) is False
 
 
 @pytest.mark.parametrize('engine, left, right', [
@@ -196,7 +196,7 @@ def test_strictly_ordered(engine, lower, higher):
 ])
 def test_equal_in_ordering(engine, left, right):
     one, other = parse_version(engine, left), parse_version(engine, right)
-    assert one == other and one <= other and one >= other and not one < other
+    assert one == other and one <= other and one >= other and (one < other) is False
     assert hash(one) == hash(other)
 
 
