@@ -95,6 +95,17 @@ healthy:
   returned: success, and on a wait timeout
   type: bool
   sample: false
+trace:
+  description:
+    - One entry per check while waiting (the last 100), so a catch-up shows as falling counts.
+    - An entry of a failed read carries C(error) instead of counts.
+  returned: when O(wait_for=healthy)
+  type: list
+  elements: dict
+  sample:
+    - {elapsed: 0.21, ranges_unavailable: 0, ranges_underreplicated: 60}
+    - {elapsed: 2.43, ranges_unavailable: 0, ranges_underreplicated: 31}
+    - {elapsed: 4.65, ranges_unavailable: 0, ranges_underreplicated: 0}
 checks:
   description: How many times the counts were read.
   returned: always
@@ -121,6 +132,10 @@ from ansible_collections.distsql.upgrade.plugins.module_utils.runner import time
 from ansible_collections.distsql.upgrade.plugins.module_utils.waiter import poll
 
 
+def range_counts(state):
+    return {'ranges_unavailable': state['ranges_unavailable'], 'ranges_underreplicated': state['ranges_underreplicated']}
+
+
 def observe_ranges(adapter, run, binary, connection):
     return summarize_ranges(adapter.range_health(run, binary, connection))
 
@@ -141,7 +156,7 @@ def main():
     try:
         connection = Connection.from_params(params)
         result = poll(lambda: observe_ranges(adapter, run, binary, connection), satisfied, params,
-                      'no unavailable or under-replicated ranges')
+                      'no unavailable or under-replicated ranges', trace=range_counts)
     except WaitTimeout as exc:
         module.fail_json(**exc.as_result())
     except DistsqlError as exc:

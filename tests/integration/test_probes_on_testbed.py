@@ -4,11 +4,14 @@ import os
 from tests.support.ansible_cli import run_playbook
 from tests.testbed.provision import CockroachDeployment
 
-PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "probe-cluster.yml")
+PLAYBOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "playbooks", "cluster-health.yml")
+TESTBED_VARS = {"distsql_probe_host": "node1", "distsql_insecure": True, "distsql_wait_timeout": 60,
+                "distsql_wait_interval": 0.5, "distsql_stable_checks": 2}
 
 
 def probe(cluster, **extra_vars):
-    records, proc = run_playbook(PLAYBOOK, cluster.write_inventory(), extra_vars)
+    records, proc = run_playbook(PLAYBOOK, cluster.write_inventory(), dict(TESTBED_VARS, **extra_vars))
     by_task = {record["task"]: record["result"] for record in records}
     return by_task, proc
 
@@ -17,7 +20,7 @@ def test_probes_see_a_node_stop_and_heal(make_cluster, hostlab):
     cluster = make_cluster(3)
     CockroachDeployment(hostlab, cluster, liveness_ttl=2.0, catchup_seconds=6.0).deploy("v23.2.9")
 
-    healthy, proc = probe(cluster, probe_target_version="v24.1.4", probe_range_wait="healthy")
+    healthy, proc = probe(cluster, distsql_target_version="v24.1.4", distsql_wait_ranges="healthy")
     assert proc.returncode == 0, proc.stdout
     assert healthy["Read the installed version"]["version"] == "v23.2.9"
     assert healthy["Read the installed version"]["upgrade"]["kind"] == "major"
@@ -28,7 +31,7 @@ def test_probes_see_a_node_stop_and_heal(make_cluster, hostlab):
     assert healthy["Read range health"]["healthy"] is True
 
     cluster.host("node3").systemctl("stop", "insecurecockroachdb")
-    degraded, proc = probe(cluster, probe_node_wait="node_not_live", probe_node="node3")
+    degraded, proc = probe(cluster, distsql_wait_nodes="node_not_live", distsql_wait_node="node3")
     assert proc.returncode == 0, proc.stdout
     stopped = [node for node in degraded["Read node status"]["nodes"] if node["sql_address"] is None
                or node["sql_address"].startswith("node3:")]
@@ -39,7 +42,7 @@ def test_probes_see_a_node_stop_and_heal(make_cluster, hostlab):
     assert degraded["Read range health"]["healthy"] is False
 
     cluster.host("node3").systemctl("start", "insecurecockroachdb")
-    healed, proc = probe(cluster, probe_node_wait="all_live", probe_range_wait="healthy")
+    healed, proc = probe(cluster, distsql_wait_nodes="all_live", distsql_wait_ranges="healthy")
     assert proc.returncode == 0, proc.stdout
     assert healed["Read node status"]["summary"]["all_live"] is True
     assert healed["Read range health"]["healthy"] is True

@@ -39,6 +39,7 @@ def test_waits_for_catch_up(fake_cli, module_runner):
     result = module_runner("range_health", base_args(fake_cli, wait_for="healthy", interval=0.1, stable_checks=3))
     assert result["healthy"] is True
     assert result["checks"] == 5
+    assert [entry["ranges_underreplicated"] for entry in result["trace"]] == [25, 25, 0, 0, 0]
 
 
 def test_unknown_counts_are_not_healthy(fake_cli, module_runner):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from .hostlab import Lab, LabError
+from .provision import CockroachDeployment
 
 COMMANDS = []
 
@@ -48,10 +49,17 @@ def image(lab, args):
          NAME,
          arg("--nodes", type=int, default=3, help="number of nodes (node1..nodeN)"),
          arg("--lb", action="store_true", help="add a load balancer host named lb"),
-         arg("--subnet-index", type=int, help="K in 10.89.K.0/24 (default: from the name)"))
+         arg("--subnet-index", type=int, help="K in 10.89.K.0/24 (default: from the name)"),
+         arg("--engine", choices=["cockroachdb"], help="install and start this database on the nodes"),
+         arg("--version", help="release to install with --engine, e.g. v23.2.9"))
 def up(lab, args):
+    if bool(args.engine) != bool(args.version):
+        raise SystemExit("--engine and --version go together")
     cluster = lab.up(args.name, args.nodes, lb=args.lb, subnet_index=args.subnet_index, keep=True)
-    print(cluster.inventory_path)
+    if args.engine:
+        CockroachDeployment(lab, cluster).deploy(args.version)
+    print(cluster.write_inventory(groups={"cockroach": [node.hostname for node in cluster.nodes]})
+          if args.engine else cluster.inventory_path)
     return 0
 
 

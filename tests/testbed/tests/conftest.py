@@ -123,7 +123,7 @@ class SimCluster:
         return proc.wait(timeout)
 
     def cli(self, version, *args, timeout=30):
-        return subprocess.run([self.binaries[version]] + list(args), capture_output=True, text=True,
+        return subprocess.run([self.binaries[version]] + list(args), capture_output=True, text=True, check=False,
                               env=self.env, timeout=timeout)
 
     def sql(self, version, statement, node=0, fmt="tsv"):

@@ -414,7 +414,7 @@ class _Protocol:
                 return False
             if isinstance(sock, ssl.SSLSocket) and sock.pending():
                 return True
-            readable, _, _ = select.select([sock], [], [], 0.2)
+            readable = select.select([sock], [], [], 0.2)[0]
             if readable:
                 return not self._terminate_if_requested()
 
@@ -464,18 +464,18 @@ class _Protocol:
 
     def on_parse(self, body):
         name, sql = body.cstr(), body.cstr()
-        oids = [body.int32() for _ in range(body.int16())]
+        oids = [body.int32() for _param in range(body.int16())]
         self.statements[name] = (sql, oids)
         self.session.send(_message(b"1"))
 
     def on_bind(self, body):
         portal, name = body.cstr(), body.cstr()
-        formats = [body.int16() for _ in range(body.int16())]
+        formats = [body.int16() for _param in range(body.int16())]
         raws = []
-        for _ in range(body.int16()):
+        for _param in range(body.int16()):
             length = body.int32()
             raws.append(None if length < 0 else body.raw(length))
-        result_formats = [body.int16() for _ in range(body.int16())]
+        result_formats = [body.int16() for _column in range(body.int16())]
         sql, oids = self.statements[name]
         params = []
         for index, raw in enumerate(raws):
@@ -605,7 +605,7 @@ class PgClient:
 def _parse_row_description(payload):
     body = _Body(payload)
     columns = []
-    for _ in range(body.int16()):
+    for _column in range(body.int16()):
         name = body.cstr()
         body.raw(6)
         oid = body.int32()
@@ -617,7 +617,7 @@ def _parse_row_description(payload):
 def _parse_data_row(payload):
     body = _Body(payload)
     values = []
-    for _ in range(body.int16()):
+    for _column in range(body.int16()):
         length = body.int32()
         values.append(None if length < 0 else body.raw(length).decode())
     return values

@@ -258,9 +258,7 @@ class Cli:
                 if result.columns is None:
                     print(result.tag)
                     continue
-                cols = [name for name, _ in result.columns]
-                rows = [[display_value(v, oid) for v, (_, oid) in zip(row, result.columns)] for row in result.rows]
-                sys.stdout.write(tablefmt.render(fmt, cols, rows, type_alignment(result.columns)))
+                sys.stdout.write(tablefmt.render(fmt, column_names(result), display_rows(result), type_alignment(result.columns)))
         finally:
             client.close()
         return 0
@@ -349,8 +347,7 @@ class Cli:
         if self._show("decommission"):
             headers = headers + self.profile.decommission_columns()
             align += self.profile.decommission_alignment()
-        rows = [[display_value(v, oid) for v, (_, oid) in zip(row, result.columns)] for row in result.rows]
-        sys.stdout.write(tablefmt.render(fmt, headers, rows, align))
+        sys.stdout.write(tablefmt.render(fmt, headers, display_rows(result), align))
         return 0
 
     def node_ls(self, _args, _name):
@@ -412,8 +409,8 @@ class Cli:
         return self.run(client, "SIMRPC DECOMMISSION %s %s" % (membership, " ".join(str(i) for i in ids)))
 
     def _print_decommission(self, result, checks):
-        cols = [name for name, _ in result.columns]
-        rows = [[display_value(v, oid) for v, (_, oid) in zip(row, result.columns)] for row in result.rows]
+        cols = column_names(result)
+        rows = display_rows(result)
         if self.profile.kwdb:
             cols, rows = cols[:4] + cols[5:], [r[:4] + r[5:] for r in rows]
         align = "rcrcc" if self.profile.kwdb else "rcrccc"
@@ -539,8 +536,16 @@ def display_value(value, oid):
     return value
 
 
+def column_names(result):
+    return [name for name, _oid in result.columns]
+
+
+def display_rows(result):
+    return [[display_value(value, oid) for value, (_name, oid) in zip(row, result.columns)] for row in result.rows]
+
+
 def type_alignment(columns):
     """rowIter.Align: strings left, numbers right, booleans centered."""
     align = {pgwire.OID_INT8: "r", pgwire.OID_FLOAT8: "r", pgwire.OID_NUMERIC: "r", pgwire.OID_TEXT: "l",
              pgwire.OID_BOOL: "c"}
-    return "".join(align.get(oid, "d") for _, oid in columns)
+    return "".join(align.get(oid, "d") for _name, oid in columns)

@@ -80,7 +80,7 @@ def bootstrap(st, info, now, config, replication_factor):
     st.update({"initialized": True, "cluster_id": str(uuid.uuid4()), "next_node_id": 2,
                "replication_factor": replication_factor, "cluster_version": info["binary_version"],
                "nodes": {"1": new_node_record(1, info, now, config["liveness_ttl"])},
-               "ranges": [[1] for _ in range(int(config["ranges"]))],
+               "ranges": [[1] for _range in range(int(config["ranges"]))],
                "catchup": {}, "finalizing": None, "settings": {}, "jobs": []})
     return 1
 

@@ -33,7 +33,7 @@ def split_addr(text, default_port):
     """'h:p', ':p', 'h', '[v6]:p' -> (host, port)."""
     text = text or ""
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, _bracket, rest = text[1:].partition("]")
         return host, int(rest.lstrip(":") or default_port)
     host, sep, port = text.rpartition(":")
     if not sep:

@@ -78,7 +78,7 @@ def assign(st, name, raw, now, node):
     if name == "version":
         _finalize_manually(st, value, now, node)
         return
-    kind, _ = _known(name, node)
+    kind = _known(name, node)[0]
     if kind == "bool":
         if value.lower() not in ("true", "false"):
             raise PgError("22023", "could not parse %s as type bool" % raw.strip())

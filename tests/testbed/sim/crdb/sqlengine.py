@@ -184,9 +184,9 @@ class SqlEngine:
                 continue
             values = self._node_values(record, live, metrics.get(record["node_id"]), health)
             rows.append([values[c] for c in columns])
-        return Result("SELECT %d" % len(rows), [(c, SQL_TYPES.get(c, OID_INT8 if c in NODE_STATUS_STATS
-                                                                       or c in NODE_STATUS_RANGES else OID_TEXT))
-                                               for c in columns], rows)
+        numeric = set(NODE_STATUS_STATS) | set(NODE_STATUS_RANGES)
+        typed_columns = [(c, SQL_TYPES.get(c, OID_INT8 if c in numeric else OID_TEXT)) for c in columns]
+        return Result("SELECT %d" % len(rows), typed_columns, rows)
 
     def _node_values(self, record, live, metrics, health):
         gossip = record if live else {}
@@ -223,11 +223,11 @@ class SqlEngine:
         items = [self._store_item(part) for part in _split_top_level(select_list)]
         st, now = self._state(), self._now()
         stores = sorted(model.kv_store_status(st, now))
-        columns = [(alias, OID_INT8) for alias, _ in items]
+        columns = [(alias, OID_INT8) for alias, _key in items]
         if match.group(3):
-            rows = [[node_id if key is None else int(m.get(key, 0)) for _, key in items] for node_id, m in stores]
+            rows = [[node_id if key is None else int(m.get(key, 0)) for _alias, key in items] for node_id, m in stores]
         else:
-            rows = [[sum(int(m.get(key, 0)) for _, m in stores) if stores else None for _, key in items]]
+            rows = [[sum(int(m.get(key, 0)) for _node_id, m in stores) if stores else None for _alias, key in items]]
         return Result("SELECT %d" % len(rows), columns, rows)
 
     @staticmethod

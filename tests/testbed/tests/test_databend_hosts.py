@@ -1,0 +1,126 @@
+"""A simulated Databend cluster installed like the vendor's packages on podman hosts: meta on 3 hosts, query on 2."""
+import re
+
+import pytest
+
+from tests.testbed.provision_databend import QUERY_LOG, DatabendDeployment, poll
+
+pytest_plugins = ["tests.testbed.pytest_plugin"]
+
+# Version table (sim/databend/FIDELITY.md): query 1.2.680 needs meta >= 1.2.259 and meta 1.2.680 accepts
+# clients >= 1.2.288, so the pair works; query 1.2.828 needs meta >= 1.2.770, so it refuses meta 1.2.680.
+BASE = "1.2.680-nightly"
+REFUSING_QUERY = "1.2.828-nightly"
+HANDSHAKE_ERROR = ("HandshakeError with databend-meta: Invalid: server protocol_version((1, 2, 680)) "
+                   "< client required((1, 2, 770)) for feature expire_in_millis")
+NO_QUORUM_ERROR = "MetaServiceError: MetaNetworkError: no leader: 1 of 3 voters are live, quorum is 2"
+STATUS_FORMAT = re.compile(
+    r"BinaryVersion: v1\.2\.680-nightly-[0-9a-f]{10}-simd\(.+\)\n"
+    r"DataVersion: V004\n"
+    r"RaftLogSize: \d+\n"
+    r"RaftLog:\n(  - \w+: \d+\n){7}  - WALClosedChunkSizes:\n"
+    r"SnapshotKeyCount: \d+\n"
+    r"Node: id=(?P<id>[123]) raft=node(?P=id):28004\n"
+    r"State: (?P<state>Leader|Follower)\n"
+    r"Leader: id=(?P<leader>[123]) raft=node(?P=leader):28004 grpc=node(?P=leader):9191\n"
+    r"CurrentTerm: \d+\nLastSeq: \d+\nLastLogIndex: \d+\nLastApplied: T\d+-N\d+\.\d+\n"
+    r"(Replication:\n(  - \[[123]\] T\d+-N\d+\.\d+( \*)?\n){3})?"
+    r"Voters:\n  - id=1 raft=node1:28004 grpc=node1:9191\n  - id=2 raft=node2:28004 grpc=node2:9191\n"
+    r"  - id=3 raft=node3:28004 grpc=node3:9191\n\Z")
+
+
+@pytest.fixture
+def databend(make_cluster, hostlab):
+    cluster = make_cluster(3)
+    return DatabendDeployment(hostlab, cluster, meta_hosts=cluster.nodes, query_hosts=cluster.nodes[:2]).deploy(BASE, BASE)
+
+
+def hosts_named(hosts):
+    return [host.hostname for host in hosts]
+
+
+def succeeds(databend, host, statement):
+    """Poll until the statement succeeds (query nodes re-register with meta once a second)."""
+    def probe():
+        response = databend.sql(host, statement)
+        return response["state"] == "Succeeded", response
+    return poll("%r to succeed on %s" % (statement, host.hostname), probe, timeout=15)
+
+
+def test_packaged_layout_and_a_compatible_pair_serves_sql(databend):
+    node1, node2, node3 = databend.meta_hosts
+    for host in databend.meta_hosts:
+        assert host.exec(["getent", "passwd", "databend"]).stdout.split(":")[5:] == ["/var/lib/databend", "/sbin/nologin\n"]
+        assert host.exec(["stat", "-c", "%U:%G %a", "/var/lib/databend", "/var/log/databend"]).stdout == \
+            "databend:databend 750\ndatabend:databend 755\n"
+        assert host.read_file("/lib/systemd/system/databend-meta.service").startswith("[Unit]\nDescription=Databend Meta\n")
+        assert host.exec(["/usr/bin/databend-meta", "--cmd", "ver"]).stdout.splitlines()[0] == "version: " + BASE
+    assert node3.systemctl("is-active", "databend-query", check=False).stdout == "inactive\n"  # meta only
+
+    response = databend.sql(node1, "select 1")
+    assert (response["state"], response["schema"], response["data"], response["error"]) == \
+        ("Succeeded", [{"name": "1", "type": "UInt8"}], [["1"]], None)
+    assert databend.sql(node2, "SELECT VERSION()")["data"][0][0].startswith("DatabendQuery v%s-" % BASE)
+    assert hosts_named(databend.registered_query_hosts(node1)) == ["node1", "node2"]
+
+    states = {}
+    for host in databend.meta_hosts:
+        status, raw = databend.metactl_status(host)
+        match = STATUS_FORMAT.match(raw)
+        assert match, raw
+        assert match.group("id") == host.hostname[-1]
+        states[host.hostname] = (match.group("state"), match.group("leader"))
+        assert ("Replication" in raw) == (status["State"] == "Leader")
+    assert sorted(state for state, _leader in states.values()) == ["Follower", "Follower", "Leader"]
+    assert {leader for _state, leader in states.values()} == {databend.leader_host().hostname[-1]}
+
+
+def test_query_refuses_an_incompatible_meta(databend):
+    node1, node2 = databend.query_hosts
+    assert node1.exec(["/usr/bin/databend-meta", "--cmd", "ver"]).stdout.splitlines()[0] == "version: " + BASE
+    databend.upgrade_binary(node1, "query", REFUSING_QUERY)
+    assert node1.exec(["/usr/bin/databend-query", "--cmd", "ver"]).stdout == \
+        "version: %s\nmin-compatible-metasrv-version: 1.2.770\n" % REFUSING_QUERY
+
+    poll("the handshake error in node1's query log",
+         lambda: (HANDSHAKE_ERROR in node1.read_file(QUERY_LOG), None), timeout=20)
+    log_lines = [line for line in node1.read_file(QUERY_LOG).splitlines() if HANDSHAKE_ERROR in line]
+    assert re.match(r"\S+Z ERROR databend_query: Cluster discovery: failed to register to metasrv "
+                    r"\['node1:9191', 'node2:9191', 'node3:9191'\]: ", log_lines[0]), log_lines
+    poll("node1 to drop out of the cluster list", lambda: (
+        hosts_named(databend.registered_query_hosts(node2)) == ["node2"], databend.cluster_list(node2)), timeout=20)
+    assert databend.cluster_list(node1) == (500, {"error": {"code": 2001, "message": HANDSHAKE_ERROR}})
+    refused = databend.sql(node1, "select 1")
+    assert (refused["state"], refused["error"]) == ("Failed", {"code": 2001, "message": "MetaServiceError: " + HANDSHAKE_ERROR})
+    assert node1.systemctl("is-active", "databend-query", check=False).stdout == "active\n"  # up but useless
+    assert databend.sql(node2, "select 1")["data"] == [["1"]]
+
+
+def test_meta_keeps_a_raft_quorum_with_one_node_down(databend):
+    query = databend.query_hosts[0]
+    survivor = databend.meta_hosts[-1]  # the last meta endpoint, so the query's last error is the quorum one
+    leader = databend.leader_host()
+    others = [host for host in databend.meta_hosts if host is not survivor]
+    first, second = sorted(others, key=lambda host: host is not leader)
+    assert databend.sql(query, "create table t (a int)")["state"] == "Succeeded"
+    assert databend.sql(query, "insert into t values (1), (2)")["stats"]["write_progress"]["rows"] == 2
+
+    databend.stop(first, "meta")
+    remaining = [host for host in databend.meta_hosts if host is not first]
+    new_leader = poll("a leader among the two live meta nodes",
+                      lambda: (databend.leader_host(remaining), None), timeout=20)
+    assert new_leader in remaining and (first is not leader or new_leader is not leader)
+    assert len(databend.metactl_status(survivor)[0]["Voters"]) == 3
+    assert succeeds(databend, query, "insert into t values (3)")["stats"]["write_progress"]["rows"] == 1
+
+    databend.stop(second, "meta")
+    status, raw = databend.metactl_status(survivor)
+    assert (status["State"], "Leader" in status) == ("Candidate", False), raw
+    failed = databend.sql(query, "insert into t values (4)")
+    assert (failed["state"], failed["error"]) == ("Failed", {"code": 2001, "message": NO_QUORUM_ERROR})
+
+    databend.start(second, "meta")
+    databend.start(first, "meta")
+    databend.wait_meta()
+    assert succeeds(databend, query, "insert into t values (5)")["stats"]["write_progress"]["rows"] == 1
+    assert databend.sql(query, "select count(*) from t")["data"] == [["4"]]
