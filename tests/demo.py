@@ -33,10 +33,10 @@ def probe(cluster, **extra_vars):
 def show(title, step):
     nodes, ranges, summary = step["nodes"]["nodes"], step["ranges"], step["nodes"]["summary"]
     print("\n== %s (playbook %.1f s)" % (title, step["seconds"]))
-    print("   %-3s %-13s %-9s %-6s %-10s %s" % ("id", "address", "build", "live", "available", "ranges"))
+    row = "   %-3s %-13s %-9s %-6s %-10s %s"
+    print(row % ("id", "address", "build", "live", "available", "ranges"))
     for node in nodes:
-        print("   %-3s %-13s %-9s %-6s %-10s %s" % (node["id"], node["address"], node["build"], node["is_live"],
-                                                 node["is_available"], node["ranges"]))
+        print(row % (node["id"], node["address"], node["build"], node["is_live"], node["is_available"], node["ranges"]))
     print("   summary: %d nodes, %d live, all_live=%s, builds=%s (node status: %d checks in %.1f s)"
           % (summary["total"], summary["live"], summary["all_live"], summary["builds"], step["nodes"]["checks"],
              step["nodes"]["elapsed"]))
@@ -57,8 +57,8 @@ def main():
         steps = report["steps"]
         steps["healthy"] = probe(cluster, distsql_target_version=TARGET, distsql_wait_ranges="healthy")
         plan = steps["healthy"]["version"]["upgrade"]
-        print("\n%s installed; plan to %s: allowed=%s kind=%s hops=%s" % (VERSION, TARGET, plan["allowed"],
-                                                                           plan["kind"], plan["hops"]))
+        print("\n%s installed; plan to %s: allowed=%s kind=%s hops=%s"
+              % (VERSION, TARGET, plan["allowed"], plan["kind"], plan["hops"]))
         show("3 nodes running", steps["healthy"])
 
         cluster.host("node3").systemctl("stop", COCKROACH_UNIT)

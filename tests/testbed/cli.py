@@ -128,3 +128,55 @@ def main(argv=None):
     except LabError as error:
         print("error: %s" % error, file=sys.stderr)
         return 1
+
+
+@command("workload", "run a client workload against a cluster (default: through its lb) and write a JSON summary",
+         NAME,
+         arg("--duration", type=float, default=30.0, help="seconds to run (SIGTERM/SIGINT end it early)"),
+         arg("--rate", type=float, default=50.0, help="operations per second"),
+         arg("--out", required=True, help="path of the JSON summary"),
+         arg("--node", default="lb", help="host to send the workload to (default lb)"),
+         arg("--connections", type=int, default=1, help="pooled pgwire connections"),
+         arg("--databend", action="store_true", help="Databend HTTP handler on :8000 instead of pgwire on :26257"))
+def workload_command(lab, args):
+    import signal  # pylint: disable=import-outside-toplevel
+    import threading  # pylint: disable=import-outside-toplevel
+    from . import workload  # pylint: disable=import-outside-toplevel
+    host = lab.cluster(args.name).host(args.node)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        if args.databend:
+            runner = workload.DatabendWorkload("http://%s:8000" % host.ip, args.rate, duration=args.duration,
+                                               out_path=args.out).start()
+            while runner.running() and not stop.is_set():
+                runner.wait(0.2)
+            summary = runner.stop()
+        else:
+            dsn = "host=%s port=26257 user=root dbname=defaultdb sslmode=disable" % host.ip
+            summary = workload.run_workload(dsn, args.duration, args.rate, args.out, stop_event=stop,
+                                            connections=args.connections)
+    except workload.WorkloadError as error:
+        raise LabError(str(error)) from None
+    print(workload.summary_line(summary))
+    return 0
+
+
+@command("fault", "set or clear the simulator faults of one node (<shared dir>/faults/<node>.json); prints them",
+         NAME,
+         arg("--node", required=True, help="hostname (node1, node2, ...)"),
+         arg("--set", action="append", default=[], metavar="NAME=VALUE",
+             help="crash_on_start, never_ready, hang_on_stop (true/false) or slow_catchup_seconds (seconds); repeatable"),
+         arg("--clear", action="store_true", help="remove every fault of the node"))
+def fault_command(lab, args):
+    from . import faults  # pylint: disable=import-outside-toplevel
+    if bool(args.set) == args.clear:
+        raise LabError("fault needs --set NAME=VALUE (repeatable) or --clear")
+    cluster = lab.cluster(args.name)
+    if args.clear:
+        faults.clear_faults(cluster, args.node)
+    else:
+        faults.set_fault(cluster, args.node, **dict(faults.parse_assignment(text) for text in args.set))
+    print(json.dumps(faults.read_faults(cluster, args.node), sort_keys=True))
+    return 0

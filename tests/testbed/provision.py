@@ -107,6 +107,29 @@ class CockroachDeployment:
             self.wait_all_live()
         return self
 
+    def restart_on(self, host, version, check=True):
+        """Stop the node, install another release, start it again (no drain: a plain test helper)."""
+        host.systemctl("stop", COCKROACH_UNIT)
+        self.install(host, version)
+        return host.systemctl("start", COCKROACH_UNIT, check=check)
+
+    def sql(self, host, statement):
+        """One statement through `cockroach sql` on the host; returns the csv output."""
+        return self.cli(host, "sql", "--insecure", "--format=csv", "--host=%s" % self.sql_address(host),
+                        "-e", statement).stdout
+
+    def journal(self, host, lines=200):
+        return host.exec(["journalctl", "-u", COCKROACH_UNIT, "--no-pager", "-n", str(lines)], check=False).stdout
+
+    def journal_shows(self, host, text, timeout=10):
+        """Whether the unit's journal shows ``text`` within ``timeout`` (journald writes asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            journal = self.journal(host)
+            if text in journal or time.monotonic() > deadline:
+                return text in journal
+            time.sleep(0.3)
+
     def cli(self, host, *args, check=True, timeout=60):
         return host.exec([COCKROACH_BINARY] + list(args), check=check, timeout=timeout)
 

@@ -13,7 +13,10 @@ list every meta node's gRPC address. Meta starts first, then query.
 import json
 import os
 import re
+import shlex
+import tarfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from .provision import SHARED_DIR, SIM_CONFIG_PATH, ProvisionError, release_dir  # also puts the simulator on sys.path
 from sim import databend_releases  # noqa: E402  pylint: disable=wrong-import-position
@@ -64,6 +67,30 @@ def parse_metactl_status(text):
     return status
 
 
+def hosts_named(hosts):
+    return [host.hostname for host in hosts]
+
+
+def leader_of(statuses, meta_hosts):
+    """The host all parsed metactl ``statuses`` name as leader (exactly one of them in State Leader), or None."""
+    leaders = {status.get("Leader") for status in statuses}
+    if len(leaders) != 1 or None in leaders or [status.get("State") for status in statuses].count("Leader") != 1:
+        return None
+    leader = leaders.pop() + " "
+    return next((host for host in meta_hosts if " raft=%s:%d " % (host.hostname, META_RAFT_PORT) in leader), None)
+
+
+def run_steps(host, steps):
+    """Run argv lists one after another in one shell on the host (one round trip); stops at the first failure."""
+    return host.exec(["sh", "-c", " && ".join(shlex.join(step) for step in steps)])
+
+
+def in_parallel(function, hosts):
+    """function(host) for every host at once; returns the results in order and re-raises the first error."""
+    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+        return list(pool.map(function, hosts))
+
+
 def poll(what, probe, timeout, interval=0.3):
     """Call probe() until it returns (True, observed); raise ProvisionError with the last observation."""
     deadline = time.monotonic() + timeout
@@ -85,7 +112,7 @@ class DatabendDeployment:
         self.cluster = cluster
         self.meta_hosts = list(meta_hosts)
         self.query_hosts = list(query_hosts)
-        self._staged = set()
+        self._tarballs = {}
 
     @property
     def hosts(self):
@@ -106,31 +133,38 @@ class DatabendDeployment:
         return "%s:%d" % (host.ip, QUERY_FLIGHT_PORT)
 
     # -- install -----------------------------------------------------------------------------------
-    def stage_release(self, host, version):
-        """Copy the release tarball to the host, verify and unpack it; returns the unpacked directory."""
-        tarball, checksum = databend_releases.build_databend_tarball(version, release_dir(self.lab))
+    def release(self, version):
+        """(tarball, checksum file) of ``version`` on the controller, built once per deployment."""
+        if version not in self._tarballs:
+            self._tarballs[version] = databend_releases.build_databend_tarball(version, release_dir(self.lab))
+        return self._tarballs[version]
+
+    def packaged_file(self, version, member):
+        with tarfile.open(self.release(version)[0]) as archive:
+            return archive.extractfile(member).read().decode()
+
+    def stage_steps(self, host, version):
+        """Copy the release tarball to the host; return the steps that verify and unpack it, and its directory."""
+        tarball, checksum = self.release(version)
         remote = "/tmp/" + os.path.basename(tarball)
         unpacked = remote[:-len(".tar.gz")]
-        if (host.name, version) not in self._staged:
-            host.put(tarball, remote)
-            host.put(checksum, remote + ".sha256sum")
-            host.exec(["sh", "-c", 'cd /tmp && sha256sum -c "$1" >/dev/null', "sh", remote + ".sha256sum"])
-            host.exec(["mkdir", "-p", unpacked])
-            host.exec(["tar", "-xzf", remote, "-C", unpacked])
-            self._staged.add((host.name, version))
-        return unpacked
+        host.put(tarball, remote)
+        host.put(checksum, remote + ".sha256sum")
+        steps = [["cd", "/tmp"], ["sha256sum", "--check", "--quiet", remote + ".sha256sum"],
+                 ["mkdir", "-p", unpacked], ["tar", "-xzf", remote, "-C", unpacked]]
+        return steps, unpacked
 
-    def install_binary(self, host, component, version):
-        release = self.stage_release(host, version)
-        host.exec(["install", "-m", "0755", "%s/bin/databend-%s" % (release, component), binary_path(component)])
-
-    def prepare_host(self, host):
-        host.exec(["sh", "-c", "id %s >/dev/null 2>&1 || useradd --system --shell /sbin/nologin --home-dir %s --user-group %s"
-                   % (USER, DATA_DIR, USER)])
-        host.exec(["install", "-d", "-o", USER, "-g", USER, "-m", "0750", DATA_DIR])
-        host.exec(["install", "-d", "-o", USER, "-g", USER, "-m", "0755", LOG_DIR])
-        host.exec(["install", "-d", "-m", "0755", CONFIG_DIR])
-        host.write_file(SIM_CONFIG_PATH, json.dumps({"shared_dir": SHARED_DIR, "host": host.hostname}, indent=1) + "\n")
+    def install_steps(self, host, binaries):
+        """Steps that install ``binaries`` {component: version} (and the units of the services) on the host."""
+        steps = []
+        for version in sorted(set(binaries.values())):
+            stage, unpacked = self.stage_steps(host, version)
+            steps += stage
+            for component in sorted(c for c, v in binaries.items() if v == version):
+                steps.append(["install", "-m", "0755", "%s/bin/databend-%s" % (unpacked, component), binary_path(component)])
+                if component in UNITS:
+                    steps.append(["install", "-m", "0644", "%s/systemd/%s.service" % (unpacked, UNITS[component]), UNIT_DIR])
+        return steps
 
     def meta_settings(self, host):
         node_id = self.meta_hosts.index(host) + 1
@@ -144,34 +178,36 @@ class DatabendDeployment:
         return {"flight_api_address": self.query_flight_address(host),
                 "endpoints": [self.meta_grpc_address(meta) for meta in self.meta_hosts]}
 
-    def configure(self, host, component, version):
-        """Install the packaged config (rewritten for this host) and systemd unit of ``component``."""
-        release = self.stage_release(host, version)
-        packaged = host.read_file("%s/configs/databend-%s.toml" % (release, component))
-        settings = self.meta_settings(host) if component == "meta" else self.query_settings(host)
-        host.write_file("%s/databend-%s.toml" % (CONFIG_DIR, component), set_toml_keys(packaged, settings), mode=0o644)
-        host.exec(["install", "-m", "0644", "%s/systemd/%s.service" % (release, UNITS[component]), UNIT_DIR])
+    def install_host(self, host, versions):
+        """Vendor layout on one host: user, directories, binaries, units, and its configs rewritten for it."""
+        binaries = {component: versions[component] for component in self.components(host)}
+        if "meta" in binaries:
+            binaries["metactl"] = versions["meta"]
+        run_steps(host, [["sh", "-c", "id %s >/dev/null 2>&1 || useradd --system --shell /sbin/nologin --home-dir %s "
+                                      "--user-group %s" % (USER, DATA_DIR, USER)],
+                         ["install", "-d", "-o", USER, "-g", USER, "-m", "0750", DATA_DIR],
+                         ["install", "-d", "-o", USER, "-g", USER, "-m", "0755", LOG_DIR],
+                         ["install", "-d", "-m", "0755", CONFIG_DIR, os.path.dirname(SIM_CONFIG_PATH)]]
+                  + self.install_steps(host, binaries) + [["systemctl", "daemon-reload"]])
+        host.write_file(SIM_CONFIG_PATH, json.dumps({"shared_dir": SHARED_DIR, "host": host.hostname}, indent=1) + "\n")
+        for component in self.components(host):
+            settings = self.meta_settings(host) if component == "meta" else self.query_settings(host)
+            packaged = self.packaged_file(versions[component], "configs/databend-%s.toml" % component)
+            host.write_file("%s/databend-%s.toml" % (CONFIG_DIR, component), set_toml_keys(packaged, settings))
 
     def deploy(self, query_version, meta_version):
         """Install both components, start meta then query, and wait until both clusters are complete."""
         os.makedirs(self.cluster.shared_dir, exist_ok=True)
         os.chmod(self.cluster.shared_dir, 0o1777)  # the services run as `databend` on every host
         versions = {"meta": meta_version, "query": query_version}
-        for host in self.hosts:
-            self.prepare_host(host)
-            for component in self.components(host):
-                self.install_binary(host, component, versions[component])
-                self.configure(host, component, versions[component])
-            if "meta" in self.components(host):
-                self.install_binary(host, "metactl", meta_version)
-            host.systemctl("daemon-reload")
+        for version in set(versions.values()):
+            self.release(version)
+        in_parallel(lambda host: self.install_host(host, versions), self.hosts)
         self.start(self.meta_hosts[0], "meta")
         self.wait_meta(self.meta_hosts[:1])
-        for host in self.meta_hosts[1:]:
-            self.start(host, "meta")
+        in_parallel(lambda host: self.start(host, "meta"), self.meta_hosts[1:])
         self.wait_meta()
-        for host in self.query_hosts:
-            self.start(host, "query")
+        in_parallel(lambda host: self.start(host, "query"), self.query_hosts)
         self.wait_query()
         return self
 
@@ -180,7 +216,7 @@ class DatabendDeployment:
         unit = UNITS.get(component)
         if unit:
             host.systemctl("stop", unit)
-        self.install_binary(host, component, version)
+        run_steps(host, self.install_steps(host, {component: version}))
         if unit:
             host.systemctl("start", unit)
 
@@ -198,25 +234,20 @@ class DatabendDeployment:
         return parse_metactl_status(proc.stdout), proc.stdout + proc.stderr
 
     def leader_host(self, hosts=None):
-        """The meta host every one of ``hosts`` (default: all meta hosts) names as leader, or None."""
-        hosts = hosts or self.meta_hosts
-        statuses = [self.metactl_status(host)[0] for host in hosts]
-        leaders = {status.get("Leader") for status in statuses}
-        if len(leaders) != 1 or None in leaders or [s.get("State") for s in statuses].count("Leader") != 1:
-            return None
-        leader = leaders.pop()
-        return next((host for host in self.meta_hosts if "raft=%s:%d " % (host.hostname, META_RAFT_PORT) in leader + " "), None)
+        """The meta host that every one of ``hosts`` (default: all meta hosts) names as leader, or None."""
+        return leader_of(in_parallel(lambda host: self.metactl_status(host)[0], hosts or self.meta_hosts), self.meta_hosts)
 
-    def wait_meta(self, hosts=None, timeout=60):
-        """Setup helper: every host's metactl status shows the same leader and all of ``hosts`` as voters."""
+    def wait_meta(self, hosts=None, voters=None, timeout=60):
+        """Setup helper: ``hosts`` agree on one leader and list ``voters`` (default: all of them); returns the leader."""
         hosts = hosts or self.meta_hosts
+        voters = voters or len(hosts)
 
         def probe():
-            statuses = {host.hostname: self.metactl_status(host)[0] for host in hosts}
-            ready = self.leader_host(hosts) is not None and all(
-                len(status["Voters"]) == len(hosts) for status in statuses.values())
-            return ready, {name: (s.get("State"), s.get("Leader"), s["Voters"]) for name, s in statuses.items()}
-        return poll("meta cluster %s to have a leader and %d voters" % (self.cluster.name, len(hosts)), probe, timeout)
+            statuses = in_parallel(lambda host: self.metactl_status(host)[0], hosts)
+            leader = leader_of(statuses, self.meta_hosts)
+            ready = leader is not None and all(len(status["Voters"]) == voters for status in statuses)
+            return ready, leader if ready else [(s.get("State"), s.get("Leader"), s["Voters"]) for s in statuses]
+        return poll("meta nodes %s to agree on a leader with %d voters" % (hosts_named(hosts), voters), probe, timeout)
 
     def cluster_list(self, host):
         """(HTTP status, body) of the query admin API /v1/cluster/list on ``host``."""
@@ -239,8 +270,8 @@ class DatabendDeployment:
                     listed = self.registered_query_hosts(host)
                 except OSError as error:
                     listed = str(error)
-                seen[host.hostname] = [h.hostname for h in listed] if isinstance(listed, list) else listed
-            return all(names == [h.hostname for h in self.query_hosts] for names in seen.values()), seen
+                seen[host.hostname] = hosts_named(listed) if isinstance(listed, list) else listed
+            return all(names == hosts_named(self.query_hosts) for names in seen.values()), seen
         return poll("query nodes of %s to list each other" % self.cluster.name, probe, timeout)
 
     def sql(self, host, statement):

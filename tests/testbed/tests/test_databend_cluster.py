@@ -93,10 +93,16 @@ def test_losing_quorum_loses_the_leader_and_writes_fail(bend):
     assert LocalDatabend.stop(query) == 0
 
 
+def listed_nodes(admin):
+    """The query cluster list once the node has registered (until then the endpoint answers an error)."""
+    status, body = http_json(admin + "/v1/cluster/list")
+    return body if status == 200 and isinstance(body, list) and body else None
+
+
 def test_query_works_with_compatible_meta_and_deregisters_on_stop(bend):
     meta = bend.start_meta(0, V, META_HOSTS[0])
     query = bend.start_query("1.2.770-nightly", QUERY_HOST, [META_HOSTS[0]])
-    nodes = wait_until(lambda: http_json(QUERY_ADMIN + "/v1/cluster/list")[1], what="registration")
+    nodes = wait_until(lambda: listed_nodes(QUERY_ADMIN), what="registration")
     assert [n["http_address"] for n in nodes] == ["%s:8000" % QUERY_HOST]
     assert sql("SELECT VERSION()")["data"][0][0].startswith("DatabendQuery v1.2.770-nightly-")
     assert sql("select count(*) from missing")["error"] == {"code": 1025, "message": "Unknown table 'missing'"}
@@ -108,7 +114,7 @@ def test_query_works_with_compatible_meta_and_deregisters_on_stop(bend):
     listed = bend.run("metactl", V, "status", "--grpc-api-address", meta.grpc)
     assert status == 200 and body["state"] == "Leader" and listed.returncode == 0
     query2 = bend.start_query(V, "127.0.0.26", [META_HOSTS[0]])
-    remaining = wait_until(lambda: http_json("http://127.0.0.26:8080/v1/cluster/list")[1], what="second query")
+    remaining = wait_until(lambda: listed_nodes("http://127.0.0.26:8080"), what="second query")
     assert [n["http_address"] for n in remaining] == ["127.0.0.26:8000"]
     LocalDatabend.stop(query2)
 

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.testbed.provision_databend import QUERY_LOG, DatabendDeployment, poll
+from tests.testbed.provision_databend import QUERY_LOG, DatabendDeployment, hosts_named, poll
 
 pytest_plugins = ["tests.testbed.pytest_plugin"]
 
@@ -35,10 +35,6 @@ def databend(make_cluster, hostlab):
     return DatabendDeployment(hostlab, cluster, meta_hosts=cluster.nodes, query_hosts=cluster.nodes[:2]).deploy(BASE, BASE)
 
 
-def hosts_named(hosts):
-    return [host.hostname for host in hosts]
-
-
 def succeeds(databend, host, statement):
     """Poll until the statement succeeds (query nodes re-register with meta once a second)."""
     def probe():
@@ -56,6 +52,11 @@ def test_packaged_layout_and_a_compatible_pair_serves_sql(databend):
         assert host.read_file("/lib/systemd/system/databend-meta.service").startswith("[Unit]\nDescription=Databend Meta\n")
         assert host.exec(["/usr/bin/databend-meta", "--cmd", "ver"]).stdout.splitlines()[0] == "version: " + BASE
     assert node3.systemctl("is-active", "databend-query", check=False).stdout == "inactive\n"  # meta only
+    meta_config = node2.read_file("/etc/databend/databend-meta.toml")
+    for line in ('grpc_api_advertise_host = "node2"', 'id            = 2', 'raft_advertise_host = "node2"',
+                 'single        = false', 'join          = ["node1:28004", "node3:28004"]'):
+        assert "\n%s\n" % line in meta_config
+    assert 'endpoints = ["node1:9191", "node2:9191", "node3:9191"]\n' in node1.read_file("/etc/databend/databend-query.toml")
 
     response = databend.sql(node1, "select 1")
     assert (response["state"], response["schema"], response["data"], response["error"]) == \
@@ -84,11 +85,10 @@ def test_query_refuses_an_incompatible_meta(databend):
 
     poll("the handshake error in node1's query log",
          lambda: (HANDSHAKE_ERROR in node1.read_file(QUERY_LOG), None), timeout=20)
-    log_lines = [line for line in node1.read_file(QUERY_LOG).splitlines() if HANDSHAKE_ERROR in line]
-    assert re.match(r"\S+Z ERROR databend_query: Cluster discovery: failed to register to metasrv "
-                    r"\['node1:9191', 'node2:9191', 'node3:9191'\]: ", log_lines[0]), log_lines
+    error_lines = [line for line in node1.read_file(QUERY_LOG).splitlines() if HANDSHAKE_ERROR in line]
+    assert [" ERROR databend_query: Cluster discovery: failed to register to metasrv " in line for line in error_lines] == [True]
     poll("node1 to drop out of the cluster list", lambda: (
-        hosts_named(databend.registered_query_hosts(node2)) == ["node2"], databend.cluster_list(node2)), timeout=20)
+        hosts_named(databend.registered_query_hosts(node2) or []) == ["node2"], databend.cluster_list(node2)), timeout=20)
     assert databend.cluster_list(node1) == (500, {"error": {"code": 2001, "message": HANDSHAKE_ERROR}})
     refused = databend.sql(node1, "select 1")
     assert (refused["state"], refused["error"]) == ("Failed", {"code": 2001, "message": "MetaServiceError: " + HANDSHAKE_ERROR})
@@ -107,9 +107,8 @@ def test_meta_keeps_a_raft_quorum_with_one_node_down(databend):
 
     databend.stop(first, "meta")
     remaining = [host for host in databend.meta_hosts if host is not first]
-    new_leader = poll("a leader among the two live meta nodes",
-                      lambda: (databend.leader_host(remaining), None), timeout=20)
-    assert new_leader in remaining and (first is not leader or new_leader is not leader)
+    new_leader = databend.wait_meta(remaining, voters=3, timeout=20)
+    assert new_leader in remaining
     assert len(databend.metactl_status(survivor)[0]["Voters"]) == 3
     assert succeeds(databend, query, "insert into t values (3)")["stats"]["write_progress"]["rows"] == 1
 

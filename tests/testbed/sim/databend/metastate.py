@@ -11,7 +11,9 @@ import os
 from . import runtime
 
 HEARTBEAT_INTERVAL = 0.2
-LIVE_TIMEOUT = 1.0
+# A stopped node marks itself stopped at once; the timeout only catches crashed ones. It is generous
+# because a loaded 2-core CI machine can delay a heartbeat well past a few intervals.
+LIVE_TIMEOUT = 3.0
 
 
 class NoLeader(Exception):

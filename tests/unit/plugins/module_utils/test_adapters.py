@@ -1,8 +1,7 @@
 """Engine adapters: the argv they build and the output they accept."""
 import pytest
 
-from ansible_collections.distsql.upgrade.plugins.module_utils.adapters import (Connection, get_adapter,
-                                                                             parse_range_health_rows)
+from ansible_collections.distsql.upgrade.plugins.module_utils.adapters import Connection, get_adapter, parse_range_health_rows
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, OutputParseError
 
 
