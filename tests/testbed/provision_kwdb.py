@@ -20,7 +20,7 @@ import tempfile
 import time
 
 from .provision import SIM_CONFIG_PATH, ProvisionError, release_dir, sim_config
-from sim import kwdb_packages  # noqa: E402  (importable once .provision has set the path)  pylint: disable=wrong-import-order
+from sim import kwdb_packages  # pylint: disable=wrong-import-order  (importable once .provision set sys.path)
 
 MODE_OPTIONS = {"single": "--single", "single-replication": "--single-replica", "multi-replication": "--multi-replica"}
 CERTS_DIR = "/etc/kaiwudb/certs"
