@@ -13,12 +13,13 @@ fixed time and writes the summary as JSON.
 
 The pgwire client behaves like an application using a connection pool with the connection retry logic
 CockroachDB's node-shutdown docs ask for:
-- `connections` pooled connections are used in turn; a broken one is replaced on next use.
+- `connections` workers, each holding one connection (concurrent requests drawing from a pool), share the
+  rate; a broken connection is replaced on its next use.
 - Getting a connection retries failed attempts (a refused TCP connect, or FATAL 57P01 "server is not
   accepting clients, try another node" from a draining node) until `acquire_timeout`; each failed
   attempt counts as a retry, running out of time counts as an error.
 - A statement answered with SQLSTATE 57P01 (admin_shutdown: the server ended the session instead of
-  running it) is retried on a fresh connection. Any other failure, including a connection that
+  running it) is retried on a fresh connection (retry_admin_shutdown=False counts it as an error). Any other failure, including a connection that
   breaks without an answer (the outcome of the statement is unknown), counts as an error.
 Operations alternate an UPSERT and a SELECT of the key just written; a read that does not return the
 written value counts as an error (WrongResult).

@@ -5,6 +5,8 @@ The first tests check the fault file handling on the controller; the others inje
 """
 import json
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -212,11 +214,11 @@ def test_hang_on_stop_holds_systemctl_stop_until_timeout_stop_sec(crdb, node3):
     cluster, _deployment = crdb
     set_unit_timeouts(node3, TimeoutStopSec=3)
     node3.systemctl("restart", COCKROACH_UNIT)
-    _, normal = timed(lambda: node3.systemctl("stop", COCKROACH_UNIT))
+    normal = timed(lambda: node3.systemctl("stop", COCKROACH_UNIT))[1]
     node3.systemctl("start", COCKROACH_UNIT)
     set_fault(cluster, node3, hang_on_stop=True)  # read when the signal arrives: no restart needed
 
-    _, hanging = timed(lambda: node3.systemctl("stop", COCKROACH_UNIT, check=False))
+    hanging = timed(lambda: node3.systemctl("stop", COCKROACH_UNIT, check=False))[1]
 
     print("systemctl stop: %.1f s normally, %.1f s with hang_on_stop (TimeoutStopSec=3)" % (normal, hanging))
     assert normal < 2
@@ -224,3 +226,21 @@ def test_hang_on_stop_holds_systemctl_stop_until_timeout_stop_sec(crdb, node3):
     assert unit_properties(node3, "Result", "ActiveState") == {"Result": "timeout", "ActiveState": "failed"}
     assert "testbed fault hang_on_stop: ignoring" in node3.read_file(NODE_LOG)
     assert node3.exec(["pgrep", "-f", COCKROACH_BINARY], check=False).returncode == 1
+
+
+def test_fault_command_line_sets_and_clears(crdb):
+    cluster, _deployment = crdb
+    cli = [sys.executable, "-m", "tests.testbed", "fault", "--name", cluster.name, "--node", "node2"]
+
+    set_both = subprocess.run(cli + ["--set", "never_ready=true", "--set", "slow_catchup_seconds=20"],
+                              capture_output=True, text=True, check=False)
+    assert (set_both.returncode, set_both.stdout) == (0, '{"never_ready": true, "slow_catchup_seconds": 20.0}\n')
+    assert read_faults(cluster, "node2") == {"never_ready": True, "slow_catchup_seconds": 20.0}
+
+    cleared = subprocess.run(cli + ["--clear"], capture_output=True, text=True, check=False)
+    assert (cleared.returncode, cleared.stdout) == (0, "{}\n")
+    assert not os.path.exists(fault_path(cluster, "node2"))
+
+    refused = subprocess.run(cli + ["--set", "bogus=1"], capture_output=True, text=True, check=False)
+    assert (refused.returncode, refused.stderr) == (
+        1, "error: unknown fault 'bogus' (known: crash_on_start, hang_on_stop, never_ready, slow_catchup_seconds)\n")

@@ -131,6 +131,8 @@ def test_online_upgrade_of_one_node(multi):
     assert node2.read_file("/etc/kaiwudb/info/.version") == "3.1.0\n"
     # the vendor's sed adds "--upgrade-complete " and removes "--upgrade-complete": one space stays
     assert node2.read_file("/etc/kaiwudb/script/kaiwudb_env") == 'KAIWUDB_START_ARG=" "\n'
+    # `sed -iq` is in-place editing with the backup suffix "q"
+    assert node2.exec(["ls", "/etc/kaiwudb/script/kaiwudb_envq", "/etc/systemd/system/kaiwudb.serviceq"]).returncode == 0
     main_pid = node2.systemctl("show", "--property", "MainPID", "--value", "kaiwudb").stdout.strip()
     assert "--upgrade-complete" in node2.read_file("/proc/%s/cmdline" % main_pid).split("\0")
     assert multi.sql(node1, "SHOW CLUSTER SETTING server.time_until_store_dead") == dead_before

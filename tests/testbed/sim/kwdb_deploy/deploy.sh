@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # KWDB bare-metal deploy script of the testbed's simulated release packages.
 # Commands, files and messages follow KWDB/KWDB kaiwudb_install/deploy.sh; see FIDELITY.md.
 

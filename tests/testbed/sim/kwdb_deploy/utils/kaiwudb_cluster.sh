@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # cluster init / status and the local node id.
 
 function cluster_init() {

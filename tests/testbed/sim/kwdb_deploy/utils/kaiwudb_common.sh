@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Shared helpers: package checks, /etc/kaiwudb/info/MODE accessors, service state, privilege and
 # the ssh fan-out used for cluster nodes (functions and variables are shipped to the remote shell).
 

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # install warns (and continues) below 5 CPU cores or 6 GiB of memory
 
 function cpu_info() {

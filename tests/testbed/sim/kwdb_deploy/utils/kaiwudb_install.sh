@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # install: directories, packages, info files, certificates, management user, systemd unit.
 
 function init_directory() {

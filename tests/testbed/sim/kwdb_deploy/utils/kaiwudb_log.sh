@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Deploy log: <deploy dir>/log/<YYYY-mm-dd>, lines "[LEVEL] YYYY-mm-dd HH:MM:SS message".
 # Console lines are coloured and, like the vendor script, echo the words of the message unquoted
 # (runs of whitespace and newlines collapse to single spaces).

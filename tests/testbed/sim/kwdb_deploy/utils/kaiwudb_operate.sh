@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # start / stop / restart through systemd; start and restart wait until `kwbase node status` answers.
 
 # wait_until PROBE TRIES: PROBE every 2 s, at most TRIES+1 times

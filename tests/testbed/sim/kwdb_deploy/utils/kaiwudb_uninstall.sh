@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # uninstall: packages, service files and user; data and /etc/kaiwudb only when asked to.
 
 function uninstall() {

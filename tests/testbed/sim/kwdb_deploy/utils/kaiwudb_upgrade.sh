@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # upgrade: version rules, package swap, the UPGRADING mark and the restart with --upgrade-complete.
 
 # version_le A B: A sorts first (or equal) in version order

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Progress bar fed through file descriptor 10 with "stage#words:percent" lines ("pause" clears the line).
 # Unlike the vendor's loop it polls the pipe with a timeout, so it ends when the deploy script exits early.
 

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # deploy.cfg access: INI sections [global] [local] [cluster] [additional], "key=value" lines.
 
 # read_config_value FILE SECTION KEY: the value of the first KEY= line of SECTION
