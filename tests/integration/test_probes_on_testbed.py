@@ -4,6 +4,8 @@ import os
 from tests.support.ansible_cli import run_playbook
 from tests.testbed.provision import CockroachDeployment
 
+pytest_plugins = ["tests.testbed.pytest_plugin"]
+
 PLAYBOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                         "playbooks", "cluster-health.yml")
 TESTBED_VARS = {"distsql_probe_host": "node1", "distsql_insecure": True, "distsql_wait_timeout": 60,
