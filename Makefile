@@ -26,7 +26,7 @@ help:
 	@echo "make test   - everything CI runs (sanity, units, lint, build+install+ansible-doc, module tests, testbed suites)"
 
 $(BIN)/.installed: requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
