@@ -5,9 +5,12 @@ it receives the Lab and the parsed arguments and returns the exit code.
 """
 import argparse
 import json
+import signal
 import subprocess
 import sys
+import threading
 
+from . import faults, workload
 from .hostlab import Lab, LabError
 from .provision import CockroachDeployment
 
@@ -139,9 +142,6 @@ def main(argv=None):
          arg("--connections", type=int, default=1, help="pooled pgwire connections"),
          arg("--databend", action="store_true", help="Databend HTTP handler on :8000 instead of pgwire on :26257"))
 def workload_command(lab, args):
-    import signal  # pylint: disable=import-outside-toplevel
-    import threading  # pylint: disable=import-outside-toplevel
-    from . import workload  # pylint: disable=import-outside-toplevel
     host = lab.cluster(args.name).host(args.node)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -170,7 +170,6 @@ def workload_command(lab, args):
              help="crash_on_start, never_ready, hang_on_stop (true/false) or slow_catchup_seconds (seconds); repeatable"),
          arg("--clear", action="store_true", help="remove every fault of the node"))
 def fault_command(lab, args):
-    from . import faults  # pylint: disable=import-outside-toplevel
     if bool(args.set) == args.clear:
         raise LabError("fault needs --set NAME=VALUE (repeatable) or --clear")
     cluster = lab.cluster(args.name)

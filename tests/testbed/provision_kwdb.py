@@ -20,7 +20,8 @@ import tempfile
 import time
 
 from .provision import SIM_CONFIG_PATH, ProvisionError, release_dir, sim_config
-from sim import kwdb_packages  # pylint: disable=wrong-import-order  (importable once .provision set sys.path)
+# `sim` is importable once .provision has put the testbed directory on sys.path
+from sim import kwdb_packages  # pylint: disable=wrong-import-order
 
 MODE_OPTIONS = {"single": "--single", "single-replication": "--single-replica", "multi-replication": "--multi-replica"}
 CERTS_DIR = "/etc/kaiwudb/certs"
