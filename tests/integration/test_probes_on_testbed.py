@@ -54,3 +54,15 @@ def test_probes_see_a_node_stop_and_heal(make_cluster, hostlab):
     assert counts[0] > 0 and counts[-1] == 0
     assert any(0 < count < counts[0] for count in counts), counts
     assert counts == sorted(counts, reverse=True), counts
+
+
+def test_probes_on_a_secure_cluster(make_cluster, hostlab):
+    cluster = make_cluster(3)
+    CockroachDeployment(hostlab, cluster, secure=True, liveness_ttl=2.0, catchup_seconds=2.0).deploy("v24.1.4")
+    result, proc = probe(cluster, distsql_insecure=False, distsql_certs_dir="/var/lib/cockroach/certs",
+                         distsql_wait_nodes="same_build", distsql_wait_ranges="healthy")
+    assert proc.returncode == 0, proc.stdout
+    assert result["Read node status"]["summary"]["builds"] == ["v24.1.4"]
+    assert result["Read range health"]["healthy"] is True
+    unit = cluster.host("node2").read_file("/etc/systemd/system/securecockroachdb.service")
+    assert "ExecStart=/usr/local/bin/cockroach start --certs-dir=certs --advertise-addr=node2 " in unit

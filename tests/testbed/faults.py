@@ -9,7 +9,8 @@ The simulators read `<shared dir>/faults/<host>.json` (sim/common/config.py `loa
 
 Keys (what the simulators do with them):
 - crash_on_start: the process exits with a panic before it serves anything, so `systemctl start` fails.
-- never_ready: the process never tells systemd READY=1, so a Type=notify start hangs until TimeoutStartSec.
+- never_ready: the process never tells systemd READY=1 (a Type=notify start hangs until TimeoutStartSec),
+  /health?ready=1 answers 503 and SQL clients get no session.
 - slow_catchup_seconds: after (re)joining, the node's ranges stay under-replicated that long (CockroachDB).
 - hang_on_stop: SIGTERM is ignored, so `systemctl stop` lasts until TimeoutStopSec and ends in SIGKILL.
 crash_on_start, never_ready and slow_catchup_seconds are read when the process starts; hang_on_stop is read

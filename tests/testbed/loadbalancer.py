@@ -6,9 +6,8 @@
 The configuration is the output of `cockroach gen haproxy` run on a node, with its `server` lines replaced by
 the requested backends; each keeps `check port <http>` (checks `GET /health?ready=1`) and spells out HAProxy's
 default check timing (`inter 2000 fall 3 rise 2`) so the drain arithmetic below is visible. The only addition
-is an admin stats socket, so tests can see what the LB thinks of each backend. The simulator's `gen haproxy`
-writes `option clitcplog`, which HAProxy rejects; the real template (pkg/cli/haproxy.go) has `option clitcpka`,
-so that line is corrected (a no-op on real output).
+is an admin stats socket, so tests can see what the LB thinks of each backend. The host image already carries
+the systemd drop-in Debian's haproxy unit needs in the lab's containers (tests/testbed/image/customize.sh).
 
 Drain timing (anchors.md section 5): a draining node answers 503 on /health?ready=1 at once, but HAProxy only
 marks it DOWN after `fall` failed checks `inter` apart. Until then it keeps sending new connections there, so
@@ -25,15 +24,10 @@ import time
 from .hostlab import LabError, _poll
 
 HAPROXY_CFG = "/etc/haproxy/haproxy.cfg"
-# Debian's unit bind-mounts /dev/log into a private namespace, which fails in the lab's containers
-# (no CAP_SYS_ADMIN): haproxy exits 226/NAMESPACE. An empty BindReadOnlyPaths= resets that list.
-UNIT_DROPIN = "/etc/systemd/system/haproxy.service.d/10-testbed.conf"
-UNIT_DROPIN_TEXT = "[Service]\nBindReadOnlyPaths=\n"
 STATS_SOCKET = "/run/haproxy-admin.sock"
 GEN_OUTPUT = "/tmp/haproxy-gen.cfg"
 COCKROACH_BINARY = "/usr/local/bin/cockroach"
 LISTEN_SECTION = "psql"
-KNOWN_GEN_TYPOS = {"option              clitcplog": "option              clitcpka"}
 DEFAULT_INTER_MS = 2000
 DEFAULT_FALL = 3
 DEFAULT_RISE = 2
@@ -91,10 +85,7 @@ def render_config(generated, backend_hosts, sql_port=26257, http_port=8080, inte
         raise LabError("`cockroach gen haproxy` output has no server line to replace:\n%s" % generated)
     if "option httpchk GET /health?ready=1" not in generated:
         raise LabError("`cockroach gen haproxy` output lacks the readiness check:\n%s" % generated)
-    text = "".join(out).replace("bind :26257", "bind :%d" % sql_port)
-    for wrong, right in KNOWN_GEN_TYPOS.items():
-        text = text.replace(wrong, right)
-    return text
+    return "".join(out).replace("bind :26257", "bind :%d" % sql_port)
 
 
 def configure_haproxy(cluster, backend_hosts, sql_port=26257, http_port=8080, inter_ms=DEFAULT_INTER_MS,
@@ -115,9 +106,6 @@ def configure_haproxy(cluster, backend_hosts, sql_port=26257, http_port=8080, in
     checked = lb.exec(["haproxy", "-c", "-f", HAPROXY_CFG], check=False)
     if checked.returncode != 0:
         raise LabError("haproxy rejects the generated configuration: %s\n%s" % (checked.stderr.strip(), text))
-    lb.exec(["mkdir", "-p", UNIT_DROPIN.rsplit("/", 1)[0]])
-    lb.write_file(UNIT_DROPIN, UNIT_DROPIN_TEXT)
-    lb.systemctl("daemon-reload")
     lb.systemctl("enable", "haproxy")
     lb.systemctl("restart", "haproxy")
     wait_listening(lb.ip, sql_port, timeout)

@@ -8,6 +8,7 @@ first node initializes the cluster.
 import json
 import os
 import sys
+import tempfile
 import time
 
 TESTBED_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -18,16 +19,19 @@ from sim import releases  # noqa: E402  pylint: disable=wrong-import-position
 
 COCKROACH_BINARY = "/usr/local/bin/cockroach"
 COCKROACH_UNIT = "insecurecockroachdb"
+SECURE_COCKROACH_UNIT = "securecockroachdb"
+CERTS_DIR = "/var/lib/cockroach/certs"
+CA_DIR = "/root/cockroach-ca"
 SIM_CONFIG_PATH = "/etc/testbed/sim.json"
 SHARED_DIR = "/testbed/shared"
 
-INSECURE_UNIT = """[Unit]
+UNIT = """[Unit]
 Description=Cockroach Database cluster node
 Requires=network.target
 [Service]
 Type=notify
 WorkingDirectory=/var/lib/cockroach
-ExecStart=/usr/local/bin/cockroach start --insecure --advertise-addr={advertise} --join={join} --cache=.25 --max-sql-memory=.25
+ExecStart=/usr/local/bin/cockroach start {security} --advertise-addr={advertise} --join={join} --cache=.25 --max-sql-memory=.25
 TimeoutStopSec=300
 Restart=always
 RestartSec=10
@@ -57,12 +61,23 @@ def sim_config(liveness_ttl=4.5, catchup_seconds=10.0, ranges=60, finalize_delay
 
 
 class CockroachDeployment:
-    """A simulated CockroachDB cluster on the nodes of a lab cluster."""
+    """A simulated CockroachDB cluster on the nodes of a lab cluster.
 
-    def __init__(self, lab, cluster, **sim_options):
+    ``secure=True`` follows the secure deployment docs: certificates made with `cockroach cert` (the CA key
+    stays on the first node, outside the certs directory), copied to /var/lib/cockroach/certs on every node,
+    and the `securecockroachdb.service` unit with `--certs-dir=certs`.
+    """
+
+    def __init__(self, lab, cluster, secure=False, **sim_options):
         self.lab = lab
         self.cluster = cluster
+        self.secure = secure
+        self.unit = SECURE_COCKROACH_UNIT if secure else COCKROACH_UNIT
         self.sim_options = sim_options
+
+    def client_security(self):
+        """The CLI flags that authenticate a client on this cluster."""
+        return ["--certs-dir=%s" % CERTS_DIR] if self.secure else ["--insecure"]
 
     @property
     def nodes(self):
@@ -89,9 +104,34 @@ class CockroachDeployment:
         host.exec(["sh", "-c", "id cockroach >/dev/null 2>&1 || useradd --system --home-dir /var/lib/cockroach cockroach"])
         host.exec(["install", "-d", "-o", "cockroach", "-m", "0755", "/var/lib/cockroach"])
         host.write_file(SIM_CONFIG_PATH, json.dumps(sim_config(**self.sim_options), indent=1) + "\n")
-        host.write_file("/etc/systemd/system/%s.service" % COCKROACH_UNIT,
-                        INSECURE_UNIT.format(advertise=host.hostname, join=join))
+        security = "--certs-dir=certs" if self.secure else "--insecure"
+        host.write_file("/etc/systemd/system/%s.service" % self.unit,
+                        UNIT.format(security=security, advertise=host.hostname, join=join))
         host.systemctl("daemon-reload")
+
+    def create_certificates(self):
+        """CA on the first node; node and root client certificates for every node, copied into place."""
+        first = self.nodes[0]
+        first.exec(["mkdir", "-p", CA_DIR + "/certs"])
+        self.cli(first, "cert", "create-ca", "--certs-dir=%s/certs" % CA_DIR, "--ca-key=%s/ca.key" % CA_DIR)
+        for host in self.nodes:
+            staging = "%s/%s" % (CA_DIR, host.hostname)
+            first.exec(["rm", "-rf", staging])
+            first.exec(["mkdir", "-p", staging])
+            first.exec(["cp", CA_DIR + "/certs/ca.crt", staging])
+            self.cli(first, "cert", "create-node", host.hostname, host.ip, "localhost", "127.0.0.1",
+                     "--certs-dir=%s" % staging, "--ca-key=%s/ca.key" % CA_DIR)
+            self.cli(first, "cert", "create-client", "root", "--certs-dir=%s" % staging, "--ca-key=%s/ca.key" % CA_DIR)
+            self._copy_certs(first, staging, host)
+
+    def _copy_certs(self, source, staging, host):
+        host.exec(["install", "-d", "-o", "cockroach", "-m", "0700", CERTS_DIR])
+        with tempfile.TemporaryDirectory() as local:
+            for name in ("ca.crt", "node.crt", "node.key", "client.root.crt", "client.root.key"):
+                source.get("%s/%s" % (staging, name), os.path.join(local, name))
+                mode = 0o600 if name.endswith(".key") else 0o644
+                host.put(os.path.join(local, name), "%s/%s" % (CERTS_DIR, name), mode=mode)
+        host.exec(["chown", "-R", "cockroach", CERTS_DIR])
 
     def deploy(self, version, start=True):
         """Install ``version`` on every node, start the services and initialize the cluster."""
@@ -100,26 +140,32 @@ class CockroachDeployment:
         for host in self.nodes:
             self.install(host, version)
             self.configure(host)
+        if self.secure:
+            self.create_certificates()
         if start:
             for host in self.nodes:
-                host.systemctl("enable", "--now", COCKROACH_UNIT)
-            self.cli(self.nodes[0], "init", "--insecure", "--host=%s" % self.sql_address(self.nodes[0]))
+                host.systemctl("enable", "--now", self.unit)
+            self.cli(self.nodes[0], "init", *self.client_args(self.nodes[0]))
             self.wait_all_live()
         return self
 
+    def client_args(self, host):
+        """Connection flags of a client on ``host`` talking to its own node."""
+        return self.client_security() + ["--host=%s" % self.sql_address(host)]
+
     def restart_on(self, host, version, check=True):
-        """Stop the node, install another release, start it again (no drain: a plain test helper)."""
-        host.systemctl("stop", COCKROACH_UNIT)
+        """Stop the node (SIGTERM: the node drains with the cluster's shutdown settings), install another
+        release, start it again."""
+        host.systemctl("stop", self.unit)
         self.install(host, version)
-        return host.systemctl("start", COCKROACH_UNIT, check=check)
+        return host.systemctl("start", self.unit, check=check)
 
     def sql(self, host, statement):
         """One statement through `cockroach sql` on the host; returns the csv output."""
-        return self.cli(host, "sql", "--insecure", "--format=csv", "--host=%s" % self.sql_address(host),
-                        "-e", statement).stdout
+        return self.cli(host, "sql", "--format=csv", "-e", statement, *self.client_args(host)).stdout
 
     def journal(self, host, lines=200):
-        return host.exec(["journalctl", "-u", COCKROACH_UNIT, "--no-pager", "-n", str(lines)], check=False).stdout
+        return host.exec(["journalctl", "-u", self.unit, "--no-pager", "-n", str(lines)], check=False).stdout
 
     def journal_shows(self, host, text, timeout=10):
         """Whether the unit's journal shows ``text`` within ``timeout`` (journald writes asynchronously)."""
@@ -135,16 +181,15 @@ class CockroachDeployment:
 
     def node_status_csv(self, host=None):
         host = host or self.nodes[0]
-        return self.cli(host, "node", "status", "--all", "--format=csv", "--insecure",
-                        "--host=%s" % self.sql_address(host)).stdout
+        return self.cli(host, "node", "status", "--all", "--format=csv", *self.client_args(host)).stdout
 
     def wait_all_live(self, timeout=60):
         """Setup helper (not the product's wait): poll until every node reports live."""
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
-            proc = self.cli(self.nodes[0], "node", "status", "--format=csv", "--insecure",
-                            "--host=%s" % self.sql_address(self.nodes[0]), check=False)
+            proc = self.cli(self.nodes[0], "node", "status", "--format=csv", *self.client_args(self.nodes[0]),
+                            check=False)
             last = proc.stdout + proc.stderr
             rows = [line.split(",") for line in proc.stdout.splitlines()[1:]]
             if proc.returncode == 0 and len(rows) == len(self.nodes) and all(row[-1] == "true" for row in rows):

@@ -22,5 +22,9 @@ CONF
 
 # Only the load balancer role starts haproxy, and only when a test configures it.
 systemctl --root="$root" disable haproxy.service
+# Debian's haproxy unit bind-mounts /dev/log into a private mount namespace, which the lab's containers
+# (no CAP_SYS_ADMIN) refuse: haproxy would exit 226/NAMESPACE. An empty BindReadOnlyPaths= resets the list.
+install -d -m 755 "$root/etc/systemd/system/haproxy.service.d"
+printf '[Service]\nBindReadOnlyPaths=\n' > "$root/etc/systemd/system/haproxy.service.d/10-testbed.conf"
 
 install -d -m 755 "$root/testbed/shared" "$root/etc/testbed"

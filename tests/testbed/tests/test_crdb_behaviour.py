@@ -1,7 +1,14 @@
 """Cluster behaviour of the simulated CockroachDB/KWDB: liveness, replication, versions, drain."""
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
 import time
 
 import psycopg
+import pytest
 
 from conftest import wait_until
 
@@ -178,3 +185,185 @@ def test_kwdb_status_upgrade_mark_and_upgrade_complete(crdb_cluster_factory):
     cluster.stop(index)
     cluster.start(index, "V2.2.2", extra=["--upgrade-complete"])
     wait_until(lambda: cluster.all_live(version), what="node 2 available again")
+
+
+# ---------------------------------------------------------------- drain phases, SIGTERM, never_ready, wire timing
+
+NOT_ACCEPTING = "server is not accepting clients, try another node"
+
+
+def connect(node, **options):
+    return psycopg.connect(host=node.host, port=node.sql_port, user="root", dbname="defaultdb", sslmode="disable",
+                           autocommit=True, **options)
+
+
+def refusal(node):
+    """The message of a refused new session, or None when it was accepted."""
+    try:
+        connect(node, connect_timeout=2).close()
+    except psycopg.OperationalError as error:
+        prefix = 'connection failed: connection to server at "%s", port %d failed: FATAL:  ' % (node.host, node.sql_port)
+        assert str(error).startswith(prefix), str(error)
+        return str(error)[len(prefix):]
+    return None
+
+
+def ended_by_server(session):
+    """The AdminShutdown message the session's next statement gets, or None while it is still served."""
+    try:
+        session.execute("SELECT 1")
+    except psycopg.errors.AdminShutdown as error:
+        return str(error)
+    return None
+
+
+def drain_in_background(cluster, version, node):
+    return subprocess.Popen([cluster.binaries[version], "node", "drain", "--self", "--insecure", "--host=" + node.addr],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cluster.env)
+
+
+def test_drain_phases_follow_the_shutdown_settings(crdb_cluster_factory):
+    """unready for initial_wait (new sessions still accepted), then new sessions refused while open ones may go on
+    for connections.timeout, then idle sessions end and one inside a transaction may finish it."""
+    version = "v23.2.9"
+    cluster = crdb_cluster_factory(size=1)
+    cluster.start(0, version, command="start-single-node")
+    node = cluster.nodes[0]
+    for name, value in (("server.shutdown.drain_wait", "2s"), ("server.shutdown.connections.timeout", "2s"),
+                        ("server.shutdown.query_wait", "3s")):
+        assert cluster.sql(version, "SET CLUSTER SETTING %s = '%s'" % (name, value)).stdout == "SET CLUSTER SETTING\n"
+    assert cluster.sql(version, "SHOW CLUSTER SETTING server.shutdown.initial_wait").stdout == \
+        "server.shutdown.initial_wait\n00:00:02\n"
+    idle, in_transaction = connect(node), connect(node)
+    in_transaction.execute("BEGIN")
+    started = time.monotonic()
+    drain = drain_in_background(cluster, version, node)
+
+    wait_until(lambda: node.http("/health?ready=1")[0] == 503, what="readiness to fail")
+    assert node.http("/health?ready=1")[1] == ('{\n  "error": "node is shutting down",\n  "code": 14,\n  "message": '
+                                               '"node is shutting down",\n  "details": [\n  ]\n}')
+    assert refusal(node) is None  # initial_wait: the load balancer may still send new clients
+    assert idle.execute("SELECT 1").fetchone() == (1,)
+
+    assert wait_until(lambda: refusal(node), what="new sessions refused") == NOT_ACCEPTING
+    refused_after = time.monotonic() - started
+    assert idle.execute("SELECT 1").fetchone() == (1,)  # connections.timeout: open sessions still served
+
+    assert wait_until(lambda: ended_by_server(idle), what="the idle session to end") == "server is shutting down"
+    ended_after = time.monotonic() - started
+    assert in_transaction.execute("SELECT 1").fetchone() == (1,)  # transactions.timeout: the transaction may finish
+    in_transaction.execute("COMMIT")
+    assert wait_until(lambda: ended_by_server(in_transaction), what="the session to end after its transaction") == \
+        "server is shutting down"
+
+    out, err = drain.communicate(timeout=30)
+    assert (out, err.endswith("node is draining... remaining: 0 (complete)\n")) == ("ok\n", True)
+    assert 2 <= refused_after < 3.5
+    assert 4 <= ended_after < 5.5
+
+
+def test_transaction_left_open_is_ended_after_transactions_timeout(crdb_cluster_factory):
+    version = "v23.2.9"
+    cluster = crdb_cluster_factory(size=1)
+    cluster.start(0, version, command="start-single-node")
+    node = cluster.nodes[0]
+    assert cluster.sql(version, "SET CLUSTER SETTING server.shutdown.transactions.timeout = '2s'").returncode == 0
+    session = connect(node)
+    session.execute("BEGIN")
+    started = time.monotonic()
+    drain = drain_in_background(cluster, version, node)
+    time.sleep(1)
+    assert session.execute("SELECT 1").fetchone() == (1,)
+    assert wait_until(lambda: ended_by_server(session), what="the open transaction to be ended") == \
+        "server is shutting down"
+    assert 2 <= time.monotonic() - started < 3.5
+    assert drain.communicate(timeout=30)[0] == "ok\n"
+
+
+def test_sigterm_drains_gracefully_and_sigkill_cuts_sessions(crdb_cluster_factory):
+    version = "v23.2.9"
+    cluster = crdb_cluster_factory(size=1)
+    cluster.start(0, version, command="start-single-node")
+    node = cluster.nodes[0]
+    session = connect(node)
+    assert cluster.stop(0) == 0  # SIGTERM
+    assert ended_by_server(session) == "server is shutting down"
+    with open(node.dir + "/cockroach-data/logs/cockroach.log") as log:
+        lines = [line.split("] ", 1)[1] for line in log.read().splitlines() if "] " in line]
+    assert lines[-4:] == ["received signal 15; initiating graceful shutdown", "drain remaining: 30",
+                          "drain remaining: 0", "server drained and shutdown completed"]
+
+    cluster.start(0, version, command="start-single-node")
+    session = connect(node)
+    cluster.stop(0, signal.SIGKILL)
+    try:
+        session.execute("SELECT 1")
+        raise AssertionError("a killed node kept serving")
+    except psycopg.OperationalError as error:
+        assert not isinstance(error, psycopg.errors.AdminShutdown)
+        assert str(error).startswith("consuming input failed: server closed the connection unexpectedly"), str(error)
+
+
+def test_second_signal_during_the_drain_stops_at_once(crdb_cluster_factory):
+    version = "v23.2.9"
+    cluster = crdb_cluster_factory(size=1)
+    cluster.start(0, version, command="start-single-node")
+    node = cluster.nodes[0]
+    session = connect(node)
+    session.execute("BEGIN")  # holds the drain for transactions.timeout (10s)
+    os.killpg(node.proc.pid, signal.SIGTERM)
+    wait_until(lambda: node.http("/health?ready=1")[0] == 503, what="the drain to start")
+    started = time.monotonic()
+    assert cluster.stop(0) == 0
+    assert time.monotonic() - started < 2
+    with open(node.dir + "/cockroach-data/logs/cockroach.log") as log:
+        text = log.read()
+    assert "received signal 15 during shutdown, initiating hard shutdown\n" in text
+    assert "server drained and shutdown completed" not in text
+
+
+@pytest.mark.parametrize("version, message", [("v23.2.9", "node is not accepting SQL clients"),
+                                              ("V2.2.0", "node is waiting for cluster initialization")])
+def test_never_ready_node_fails_the_ready_check_and_serves_no_sql(crdb_cluster_factory, version, message):
+    cluster = crdb_cluster_factory(size=1)
+    with open(os.path.join(cluster.shared, "faults", "%s.json" % cluster.nodes[0].host), "w") as out:
+        json.dump({"never_ready": True}, out)
+    cluster.start(0, version, command="start-single-node")
+    node = cluster.nodes[0]
+    assert node.http("/health") == (200, "{\n\n}")
+    assert node.http("/health?ready=1") == (503, '{\n  "error": "%s",\n  "code": 14,\n  "message": "%s",\n  '
+                                                 '"details": [\n  ]\n}' % (message, message))
+    try:
+        connect(node, connect_timeout=2).close()
+        raise AssertionError("a never-ready node accepted a SQL session")
+    except psycopg.OperationalError as error:
+        assert str(error) == "connection timeout expired"
+
+
+def test_statement_round_trip_has_no_delayed_ack_stall(crdb_cluster_factory):
+    """One write per response on a TCP_NODELAY socket: no 40 ms Nagle / delayed-ACK wait per statement."""
+    cluster = crdb_cluster_factory(size=1)
+    cluster.start(0, "v24.3.1", command="start-single-node")
+    with connect(cluster.nodes[0]) as session:
+        session.execute("CREATE TABLE IF NOT EXISTS kv (k INT PRIMARY KEY, v STRING)")
+        started = time.monotonic()
+        for key in range(40):
+            session.execute("UPSERT INTO kv (k, v) VALUES (%s, %s)", (key, "v"))
+            assert session.execute("SELECT v FROM kv WHERE k = %s", (key,)).fetchone() == ("v",)
+        per_statement = (time.monotonic() - started) / 80
+    assert per_statement < 0.02, per_statement
+
+
+def test_health_clients_that_reset_leave_no_traceback(crdb_cluster_factory):
+    cluster = crdb_cluster_factory(size=1)
+    cluster.start(0, "v23.2.9", command="start-single-node")
+    node = cluster.nodes[0]
+    for _attempt in range(30):
+        with socket.create_connection((node.host, node.http_port)) as sock:
+            sock.sendall(b"GET /health?ready=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+    assert node.http("/health") == (200, "{\n\n}")
+    cluster.stop(0)
+    with open(node.dir + "/out.log") as out:
+        text = out.read()
+    assert "Traceback" not in text and "ConnectionResetError" not in text, text

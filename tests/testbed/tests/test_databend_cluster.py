@@ -1,5 +1,6 @@
 """Behaviour of the simulated Databend cluster: Raft-like leadership, quorum, compatibility, data versions."""
 import json
+import socket
 import sys
 from pathlib import Path
 
@@ -117,6 +118,33 @@ def test_query_works_with_compatible_meta_and_deregisters_on_stop(bend):
     remaining = wait_until(lambda: listed_nodes("http://127.0.0.26:8080"), what="second query")
     assert [n["http_address"] for n in remaining] == ["127.0.0.26:8000"]
     LocalDatabend.stop(query2)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("0.0.0.0", 0))
+        return sock.getsockname()[1]
+
+
+def test_query_advertises_its_own_address_for_unspecified_listen_addresses(bend):
+    """register_to_metastore: 0.0.0.0 (or loopback) flight/HTTP/discovery addresses are registered with the local IP
+    of the meta connection (on loopback test hosts the host's own 127.x address), with a warning in the log."""
+    host, flight, http = "127.0.0.27", free_port(), free_port()
+    bend.start_meta(0, V, META_HOSTS[0])
+    query = bend.start_query(V, host, [META_HOSTS[0]], {"flight_api_address": '"0.0.0.0:%d"' % flight,
+                                                        "http_handler_host": '"0.0.0.0"', "http_handler_port": str(http)})
+    nodes = wait_until(lambda: listed_nodes("http://%s:8080" % host), what="registration")
+    own = {"http_address": "%s:%d" % (host, http), "flight_address": "%s:%d" % (host, flight),
+           "discovery_address": "%s:%d" % (host, http)}
+    assert [{key: node[key] for key in own} for node in nodes] == [own]
+    warnings = [line.split(" WARN databend_query: ", 1)[1] for line in query.logs().splitlines() if " WARN " in line]
+    assert warnings == [
+        'Detected loopback or unspecified address as %s endpoint. We rewrite it("0.0.0.0:%d" -> "%s") for advertising '
+        "to other nodes. If there are proxies between nodes, you can specify endpoint with --%s." % (flag, port, address, flag)
+        for flag, port, address in (("flight-api-address", flight, own["flight_address"]),
+                                    ("discovery-address", http, own["discovery_address"]),
+                                    ("http-address", http, own["http_address"]))]
+    LocalDatabend.stop(query)
 
 
 @pytest.mark.parametrize("query_version, meta_version, message", [

@@ -76,6 +76,21 @@ def test_packaged_layout_and_a_compatible_pair_serves_sql(databend):
     assert {leader for _state, leader in states.values()} == {databend.leader_host().hostname[-1]}
 
 
+def test_unspecified_listen_addresses_are_advertised_with_the_host_address(databend):
+    """The packaged 0.0.0.0 addresses are registered with the address the host reaches meta from: its own."""
+    node1, node2 = databend.query_hosts
+    config = "/etc/databend/databend-query.toml"
+    node2.exec(["sed", "-i", 's/^flight_api_address = .*/flight_api_address = "0.0.0.0:9090"/', config])
+    node2.systemctl("restart", "databend-query")
+
+    def listed():
+        status, body = databend.cluster_list(node1)
+        nodes = sorted((node["flight_address"], node["http_address"], node["discovery_address"]) for node in body) \
+            if status == 200 else body
+        return nodes == sorted(("%s:9090" % h.ip, "%s:8000" % h.ip, "%s:8000" % h.ip) for h in (node1, node2)), nodes
+    poll("both query nodes listed with their own addresses", listed, timeout=20)
+
+
 def test_query_refuses_an_incompatible_meta(databend):
     node1, node2 = databend.query_hosts
     assert node1.exec(["/usr/bin/databend-meta", "--cmd", "ver"]).stdout.splitlines()[0] == "version: " + BASE

@@ -1,6 +1,8 @@
 """Output of the simulated cockroach/kwbase CLI compared with the real samples of real-formats.md."""
 import json
 import re
+import signal
+import ssl
 import subprocess
 
 import pytest
@@ -152,8 +154,125 @@ def test_connection_refused(crdb_binaries, version, detail):
 def test_dead_node_renders_null_like_the_real_csv(crdb_cluster_factory):
     cluster = crdb_cluster_factory()
     cluster.start_all("v23.2.9")
-    cluster.stop(2)
+    cluster.stop(2, signal.SIGKILL)  # the captured nodes died without a drain (a graceful stop shows is_draining true)
     row = wait_until(lambda: [line for line in status(cluster, "--all", "--format=csv").stdout.splitlines()
                               if ",NULL,NULL," in line], what="a dead node")[0]
     assert re.fullmatch(r"\d,NULL,NULL,NULL,NULL,%s,NULL,false,false,\d+,\d+,30,\d+,\d+,\d+,\d+,\d+,0,0,0,\d+,NULL,"
                         r"false,active,false" % TIMESTAMP, row), row
+
+
+# `cockroach gen haproxy` (EXACT: haproxyTemplate of pkg/cli/haproxy.go; KWDB kept the v20.1 template)
+HAPROXY_HEAD = """
+global
+  maxconn 4096
+
+defaults
+    mode                tcp
+
+    # Timeout values should be configured for your specific use.
+    # See: https://cbonte.github.io/haproxy-dconv/1.8/configuration.html#4-timeout%20connect
+
+    # With the timeout connect 5 secs,
+    # if the backend server is not responding, haproxy will make a total
+    # of 3 connection attempts waiting 5s each time before giving up on the server,
+    # for a total of 15 seconds.
+    retries             2
+    timeout connect     5s
+
+    # timeout client and server govern the maximum amount of time of TCP inactivity.
+    # The server node may idle on a TCP connection either because it takes time to
+    # execute a query before the first result set record is emitted, or in case of
+    # some trouble on the server. So these timeout settings should be larger than the
+    # time to execute the longest (most complex, under substantial concurrent workload)
+    # query, yet not too large so truly failed connections are lingering too long
+    # (resources associated with failed connections should be freed reasonably promptly).
+    timeout client      10m
+    timeout server      10m
+
+    # TCP keep-alive on client side. Server already enables them.
+    option              clitcpka
+
+listen psql
+    bind :26257
+    mode tcp
+    balance roundrobin
+    option httpchk GET /health?ready=1
+"""
+KWDB_HAPROXY_HEAD = """
+global
+  maxconn 4096
+
+defaults
+    mode                tcp
+    # Timeout values should be configured for your specific use.
+    # See: https://cbonte.github.io/haproxy-dconv/1.8/configuration.html#4-timeout%20connect
+    timeout connect     10s
+    timeout client      1m
+    timeout server      1m
+    # TCP keep-alive on client side. Server already enables them.
+    option              clitcpka
+
+listen psql
+    bind :26257
+    mode tcp
+    balance roundrobin
+    option httpchk GET /health?ready=1
+"""
+
+
+@pytest.mark.parametrize("version, head, prefix", [("v23.2.9", HAPROXY_HEAD, "cockroach"),
+                                                   ("V2.2.0", KWDB_HAPROXY_HEAD, "kwbase")])
+def test_gen_haproxy_writes_the_real_template(crdb_cluster_factory, tmp_path, version, head, prefix):
+    cluster = crdb_cluster_factory()
+    cluster.start_all(version)
+    host = "--host=" + cluster.nodes[0].addr
+    decommissioning = cluster.cli(version, "node", "decommission", "3", "--wait=none", "--insecure", host)
+    assert decommissioning.returncode == 0, decommissioning.stderr
+    out = tmp_path / "haproxy.cfg"
+    generated = cluster.cli(version, "gen", "haproxy", "--insecure", host, "--out=%s" % out)
+    assert (generated.returncode, generated.stdout, generated.stderr) == (
+        0, "", "warning: node 3 status is DECOMMISSIONING, excluding from haproxy configuration\n")
+    addresses = {row.split(",")[0]: row.split(",")[1] for row in cluster.cli(
+        version, "node", "status", "--format=csv", "--insecure", host).stdout.splitlines()[1:]}
+    servers = "".join("    server %s%s %s check port %d\n" % (prefix, node_id, addresses[node_id], node.http_port)
+                      for node_id, node in (("1", node_for(cluster, addresses["1"])), ("2", node_for(cluster, addresses["2"]))))
+    assert out.read_text() == head + servers + "\n"
+    assert cluster.cli(version, "gen", "haproxy", "--insecure", host, "--out=-").stdout == head + servers + "\n"
+
+
+def node_for(cluster, address):
+    return [node for node in cluster.nodes if node.addr == address][0]
+
+
+def test_kwbase_cert_commands_write_a_working_pki(crdb_binaries, tmp_path):
+    kwbase = crdb_binaries["V2.2.0"]
+    certs, safe = tmp_path / "certs", tmp_path / "safe"
+    safe.mkdir()
+    flags = ["--certs-dir=%s" % certs, "--ca-key=%s" % (safe / "ca.key")]
+    for args in (["create-ca"], ["create-node", "localhost", "127.0.0.1", "node1"], ["create-client", "root"]):
+        created = run(kwbase, "cert", *(args + flags))
+        assert (created.returncode, created.stdout, created.stderr) == (0, "", ""), created.stderr
+    modes = {path.name: oct(path.stat().st_mode & 0o777) for path in list(certs.iterdir()) + [safe / "ca.key"]}
+    assert modes == {"ca.crt": "0o644", "node.crt": "0o644", "node.key": "0o600", "client.root.crt": "0o644",
+                     "client.root.key": "0o600", "ca.key": "0o600"}
+    assert (certs / "node.key").read_text().startswith("-----BEGIN RSA PRIVATE KEY-----\n")
+    verified = subprocess.run(["openssl", "verify", "-CAfile", str(certs / "ca.crt"), str(certs / "node.crt"),
+                               str(certs / "client.root.crt")], capture_output=True, text=True, check=False)
+    assert verified.stdout == "%s: OK\n%s: OK\n" % (certs / "node.crt", certs / "client.root.crt")
+    shown = subprocess.run(["openssl", "x509", "-noout", "-subject", "-ext", "subjectAltName", "-in",
+                            str(certs / "node.crt")], capture_output=True, text=True, check=False).stdout
+    assert shown == ("subject=O = Cockroach, CN = node\nX509v3 Subject Alternative Name: \n"
+                     "    DNS:localhost, IP Address:127.0.0.1, DNS:node1\n")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(certs / "ca.crt"))
+    context.load_cert_chain(str(certs / "node.crt"), str(certs / "node.key"))  # the key matches the certificate
+
+    again = run(kwbase, "cert", "create-ca", *flags)
+    assert again.stderr == ("ERROR: failed to generate CA cert and key: CA key %s exists, but key reuse is disabled\n"
+                            'Failed running "cert create-ca"\n' % (safe / "ca.key"))
+    existing = run(kwbase, "cert", "create-node", "node1", *flags)
+    assert existing.stderr == ("ERROR: failed to generate node certificate and key: error writing node server "
+                               "certificate to %s: open %s: file exists\nFailed running \"cert create-node\"\n"
+                               % (certs / "node.crt", certs / "node.crt"))
+    no_host = run(kwbase, "cert", "create-node", *flags)
+    assert no_host.stderr == ("ERROR: create-node requires at least one host name or address, none was specified\n"
+                              'Failed running "cert create-node"\n')

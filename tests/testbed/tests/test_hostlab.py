@@ -119,6 +119,18 @@ def test_lb_has_haproxy_installed_but_disabled(cluster):
     assert cluster.lb.systemctl("is-active", "haproxy", check=False).stdout.strip() == "inactive"
 
 
+def test_haproxy_unit_starts_in_the_container(cluster):
+    """Debian's unit needs a private /dev/log mount the containers refuse (226/NAMESPACE); the image resets it."""
+    lb = cluster.lb
+    assert lb.read_file("/etc/systemd/system/haproxy.service.d/10-testbed.conf") == "[Service]\nBindReadOnlyPaths=\n"
+    try:
+        started = lb.systemctl("start", "haproxy", check=False)
+        assert started.returncode == 0, started.stderr
+        assert lb.systemctl("is-active", "haproxy", check=False).stdout.strip() == "active"
+    finally:
+        lb.systemctl("stop", "haproxy", check=False)
+
+
 def test_ansible_ping_over_ssh(cluster):
     ansible = os.path.join(os.path.dirname(sys.executable), "ansible")
     env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_PIPELINING="1")

@@ -1,16 +1,21 @@
-"""What a node restart costs an application behind HAProxy: drained first (nothing) versus not drained (errors).
+"""What a node restart costs an application behind HAProxy: drained (nothing) versus hard-killed (errors).
 
 3 podman nodes running the simulated CockroachDB v23.2.9 behind HAProxy configured from `cockroach gen haproxy`,
 and a pgwire workload of 50 ops/s through the LB. The workload pools 3 connections so that, with HAProxy's
-roundrobin, one of them sits on node2 when node2 is restarted (the test checks this on node2 itself); three
-also keep 50 ops/s although the simulator answers a statement in about 44 ms.
+roundrobin, one of them sits on node2 when node2 is restarted (the test checks this on node2 itself).
+A plain `systemctl restart` sends SIGTERM, and a node drains on SIGTERM as it does for `node drain`; only a
+hard kill (SIGKILL) cuts sessions without an answer.
 """
+import concurrent.futures
 import json
 import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
+import psycopg
 import pytest
 
 from tests.testbed.loadbalancer import configure_haproxy, min_drain_wait, wait_backend, wait_backends
@@ -103,18 +108,90 @@ def test_drained_restart_costs_the_application_nothing(crdb, capsys, tmp_path):
     assert summary["hard_stopped"] is False
 
 
-def test_restart_without_drain_fails_statements(crdb, capsys, tmp_path):
-    def restart(node):
-        node.systemctl("restart", COCKROACH_UNIT)
+def test_hard_kill_fails_statements(crdb, capsys, tmp_path):
+    def kill_and_start(node):
+        node.systemctl("kill", "-s", "KILL", COCKROACH_UNIT)
+        wait_until_inactive(node)
+        node.systemctl("start", COCKROACH_UNIT)
 
-    summary = restart_under_load(crdb, restart, tmp_path / "not-drained.json")
-    report(capsys, "restart node2 without drain", summary)
+    summary = restart_under_load(crdb, kill_and_start, tmp_path / "killed.json")
+    report(capsys, "systemctl kill -s KILL + start node2 (no drain)", summary)
 
     assert summary["errors"] > 0
     # the session on node2 was cut without an answer: the application cannot know whether its statement ran
     assert summary["error_classes"].get("OperationalError", 0) >= 1, summary["error_samples"]
     assert any("server closed the connection unexpectedly" in sample for sample in summary["error_samples"])
     assert summary["ok"] >= RATE * summary["elapsed_s"] * 0.6
+
+
+def test_plain_restart_drains_on_sigterm(crdb, capsys, tmp_path):
+    """`systemctl restart` = SIGTERM: the node drains with the current settings before it exits."""
+    summary = restart_under_load(crdb, lambda node: node.systemctl("restart", COCKROACH_UNIT),
+                                 tmp_path / "restarted.json")
+    report(capsys, "systemctl restart node2 (SIGTERM drains)", summary)
+
+    assert summary["errors"] == 0, summary["error_samples"]
+    assert summary["retry_classes"].get("AdminShutdown", 0) >= 1, summary["retry_samples"]
+    assert summary["ok"] >= RATE * summary["elapsed_s"] * 0.6
+
+
+def test_initial_wait_covering_the_lb_check_leaves_only_the_ended_session(crdb, capsys, tmp_path):
+    """server.shutdown.initial_wait >= inter x (fall + 1): HAProxy stops routing to the node before it refuses
+    new sessions, so no connection attempt fails; only the open session is ended (57P01) and retried."""
+    cluster, deployment = crdb
+    wait = "%ds" % min_drain_wait()
+    served_while_unready = []
+
+    def restart(node):
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            drained = pool.submit(drain_stop_start(crdb, []), node)
+            wait_for(lambda: ready_status(node) == 503, "node2's readiness check to fail", 5)
+            with psycopg.connect(host=node.ip, port=26257, user="root", dbname="defaultdb", sslmode="disable",
+                                 autocommit=True, connect_timeout=2) as direct:  # a new session, not through the LB
+                served_while_unready.append(direct.execute("SELECT 1").fetchone())
+            drained.result()
+
+    run_sql(deployment, cluster, "SET CLUSTER SETTING server.shutdown.initial_wait = '%s'" % wait, "SET CLUSTER SETTING")
+    try:
+        summary = restart_under_load(crdb, restart, tmp_path / "initial-wait.json")
+    finally:
+        run_sql(deployment, cluster, "RESET CLUSTER SETTING server.shutdown.initial_wait", "RESET CLUSTER SETTING")
+    report(capsys, "drain (initial_wait %s)+stop+start node2" % wait, summary)
+
+    assert served_while_unready == [(1,)]
+    assert summary["errors"] == 0, summary["error_samples"]
+    assert set(summary["retry_classes"]) == {"AdminShutdown"}, summary["retry_samples"]
+
+
+def ready_status(node):
+    try:
+        with urllib.request.urlopen("http://%s:8080/health?ready=1" % node.ip, timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def wait_for(predicate, what, timeout):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
+        time.sleep(0.1)
+
+
+def run_sql(deployment, cluster, statement, tag):
+    done = deployment.cli(cluster.host("node1"), "sql", "--insecure", "--host=node1:26257", "-e", statement)
+    assert done.stdout == tag + "\n", done.stderr
+
+
+def wait_until_inactive(node, timeout=30.0):
+    """`systemctl kill` only sends the signal: wait until systemd has seen the process die."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if node.exec(["systemctl", "is-active", COCKROACH_UNIT], check=False).stdout.strip() != "active":
+            return
+        time.sleep(0.1)
+    raise AssertionError("%s still active %s s after SIGKILL" % (COCKROACH_UNIT, timeout))
 
 
 def test_drained_restart_without_client_retry_shows_the_refused_statement(crdb, capsys, tmp_path):

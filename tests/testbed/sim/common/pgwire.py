@@ -9,7 +9,11 @@ A backend object decides what statements mean:
     backend.describe(session, sql)         -> list of (name, oid) or None, without side effects
 
 Sessions can be asked to end gracefully (``session.request_termination(error)``): the error is sent
-once the session is between statements, then the connection is closed.
+once the session is idle outside a transaction, then the connection is closed; ``force=True`` ends it
+at the next message boundary even inside a transaction. Clients that send the startup parameter
+``RPC_PARAM`` (the simulator's stand-in for the real binaries' gRPC admin connections) are marked
+``session.rpc``. A statement's response messages leave in one write (on Sync, Flush or the end of a
+simple query) on a TCP_NODELAY socket, so no Nagle / delayed-ACK stall adds to each round trip.
 """
 import datetime
 import json
@@ -19,6 +23,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 
 OID_BOOL = 16
 OID_INT8 = 20
@@ -42,6 +47,9 @@ SSL_REQUEST = 80877103
 GSS_REQUEST = 80877104
 CANCEL_REQUEST = 80877102
 PROTOCOL_3 = 196608
+RPC_PARAM = "testbed_rpc"
+POLL = 0.05  # seconds between checks for a requested termination while a session waits
+IDLE_GRACE = 0.1  # seconds a session must have been idle before a termination is sent unasked
 
 
 class PgError(Exception):
@@ -226,21 +234,50 @@ class Session:
         self.exempt_from_drain = False
         self.tx_status = b"I"
         self._termination = None
+        self._forced = False
         self._lock = threading.Lock()
         Session._next_pid[0] += 1
         self.pid = Session._next_pid[0]
 
-    def request_termination(self, error):
-        """Send ``error`` (usually FATAL 57P01) once idle, then close."""
+    @property
+    def rpc(self):
+        return self.params.get(RPC_PARAM) == "1"
+
+    def request_termination(self, error, force=False):
+        """Send ``error`` (usually FATAL 57P01) once idle outside a transaction (or at once: force), then close."""
         with self._lock:
             self._termination = error
+            self._forced = self._forced or force
 
-    def termination(self):
+    @property
+    def forced(self):
         with self._lock:
-            return None if self.exempt_from_drain else self._termination
+            return self._forced
+
+    def termination(self, in_batch=False):
+        """The error to end the session with now, or None: a graceful end waits until the client awaits a new
+        command (not inside an extended-protocol batch) outside a transaction."""
+        with self._lock:
+            if self.exempt_from_drain or self._termination is None:
+                return None
+            if self._forced or (self.tx_status == b"I" and not in_batch):
+                return self._termination
+            return None
 
     def send(self, data):
         self.sock.sendall(data)
+
+    def linger(self, seconds=1.0):
+        """Half-close after a final error and discard what the client still sends until it closes (or
+        ``seconds``): closing with unread input would reset the connection, and a reset makes the client
+        drop the error it has not read yet."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+            self.sock.settimeout(seconds)
+            while self.sock.recv(4096):
+                pass
+        except OSError:
+            pass
 
     def close(self):
         try:
@@ -278,6 +315,7 @@ class PgServer:
                 sock, peer = listener.accept()
             except OSError:
                 return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             threading.Thread(target=self._serve, args=(sock, peer), daemon=True).start()
 
     def stop_listening(self):
@@ -296,20 +334,19 @@ class PgServer:
         for session in sessions:
             session.close()
 
-    def terminate_sessions(self, error):
-        with self._lock:
-            sessions = list(self.sessions)
-        for session in sessions:
-            session.request_termination(error)
+    def terminate_sessions(self, error, force=False):
+        """Ask every client session (not the admin RPC ones) to end with ``error``."""
+        for session in self.client_sessions():
+            session.request_termination(error, force)
 
-    def session_count(self):
+    def client_sessions(self):
         with self._lock:
-            return len(self.sessions)
+            return [session for session in self.sessions if not session.exempt_from_drain]
 
     def _serve(self, sock, peer):
         session = Session(self, sock, peer)
         try:
-            if self._startup(session):
+            if self._startup(session) and self._wait_admitted(session):
                 with self._lock:
                     self.sessions.add(session)
                 _Protocol(self, session).run()
@@ -341,6 +378,15 @@ class PgServer:
         while body.pos < len(body.data) - 1:
             key = body.cstr()
             session.params[key] = body.cstr()
+        session.exempt_from_drain = session.rpc
+        return True
+
+    def _wait_admitted(self, session):
+        """Hold the client without an answer while the backend does not serve SQL yet (a real node has not
+        started accepting on its SQL listener then); refuse it (FATAL) or greet it."""
+        while not session.rpc and not self.backend.serving_sql():
+            if self._stopping or select.select([session.sock], [], [], 0.2)[0]:
+                return False  # the client gave up (or sent something it should not have) or the server stops
         try:
             self.backend.admit(session)
         except PgError as error:
@@ -382,6 +428,18 @@ class _Protocol:
         self.statements = {}
         self.portals = {}
         self.skip_until_sync = False
+        self.in_batch = False
+        self.pending = []
+        self.last_output = time.monotonic()
+
+    def _queue(self, data):
+        self.pending.append(data)
+
+    def _flush(self):
+        if self.pending:
+            data, self.pending = b"".join(self.pending), []
+            self.session.send(data)
+            self.last_output = time.monotonic()
 
     def run(self):
         reader = _Reader(self.session.sock)
@@ -394,6 +452,7 @@ class _Protocol:
             handler = self.HANDLERS.get(kind)
             if handler is None:
                 continue
+            self.in_batch = kind not in (b"S", b"Q")
             if self.skip_until_sync and kind != b"S":
                 continue
             try:
@@ -404,34 +463,40 @@ class _Protocol:
                     self.skip_until_sync = True
                 else:
                     self._ready()
-            if self._terminate_if_requested():
-                return
+                    self._flush()
 
     def _wait_readable(self):
+        """Wait for the next message; pending output leaves before the wait blocks. A requested termination is
+        sent in answer to the client's next message, or once the client has been idle for IDLE_GRACE: sent
+        right behind a ReadyForQuery the client is still reading, libpq would take it for a notice."""
         sock = self.session.sock
+        if not select.select([sock], [], [], 0)[0]:
+            self._flush()
         while True:
-            if self._terminate_if_requested():
+            readable = (isinstance(sock, ssl.SSLSocket) and sock.pending()) or select.select([sock], [], [], POLL)[0]
+            if self._terminate_if_requested(bool(readable)):
                 return False
-            if isinstance(sock, ssl.SSLSocket) and sock.pending():
-                return True
-            readable = select.select([sock], [], [], 0.2)[0]
             if readable:
-                return not self._terminate_if_requested()
+                return True
 
-    def _terminate_if_requested(self):
-        error = self.session.termination()
+    def _terminate_if_requested(self, client_waiting):
+        error = self.session.termination(self.in_batch)
         if error is None:
             return False
-        self.session.send(_message(b"E", error_payload(error)))
+        if not (client_waiting or self.session.forced or time.monotonic() - self.last_output >= IDLE_GRACE):
+            return False
+        self._queue(_message(b"E", error_payload(error)))
+        self._flush()
+        self.session.linger()
         return True
 
     def _send_error(self, error):
         if self.session.tx_status == b"T":
             self.session.tx_status = b"E"
-        self.session.send(_message(b"E", error_payload(error)))
+        self._queue(_message(b"E", error_payload(error)))
 
     def _ready(self):
-        self.session.send(_message(b"Z", self.session.tx_status))
+        self._queue(_message(b"Z", self.session.tx_status))
 
     def _track_transaction(self, sql):
         word = sql.strip().split(None, 1)[0].upper() if sql.strip() else ""
@@ -451,7 +516,7 @@ class _Protocol:
         sql = body.cstr()
         statements = split_statements(sql)
         if not statements:
-            self.session.send(_message(b"I"))
+            self._queue(_message(b"I"))
         for statement in statements:
             result = self._execute(statement, [])
             out = []
@@ -459,14 +524,15 @@ class _Protocol:
                 out.append(_row_description(result.columns))
                 out.extend(_data_row(row, result.columns) for row in result.rows)
             out.append(_message(b"C", _cstr(result.tag)))
-            self.session.send(b"".join(out))
+            self._queue(b"".join(out))
         self._ready()
+        self._flush()
 
     def on_parse(self, body):
         name, sql = body.cstr(), body.cstr()
         oids = [body.int32() for _param in range(body.int16())]
         self.statements[name] = (sql, oids)
-        self.session.send(_message(b"1"))
+        self._queue(_message(b"1"))
 
     def on_bind(self, body):
         portal, name = body.cstr(), body.cstr()
@@ -483,7 +549,7 @@ class _Protocol:
             oid = oids[index] if index < len(oids) else 0
             params.append(_decode_param(raw, fmt, oid))
         self.portals[portal] = {"sql": sql, "params": params, "formats": result_formats, "result": None}
-        self.session.send(_message(b"2"))
+        self._queue(_message(b"2"))
 
     def _portal_result(self, portal):
         if portal["result"] is None:
@@ -496,17 +562,17 @@ class _Protocol:
             sql, oids = self.statements[name]
             count = max(len(oids), _placeholder_count(sql))
             oids = oids + [0] * (count - len(oids))
-            self.session.send(_message(b"t", struct.pack("!h", count) + b"".join(
+            self._queue(_message(b"t", struct.pack("!h", count) + b"".join(
                 struct.pack("!i", oid or OID_TEXT) for oid in oids)))
             columns = self.backend.describe(self.session, sql)
-            self.session.send(_row_description(columns) if columns else _message(b"n"))
+            self._queue(_row_description(columns) if columns else _message(b"n"))
             return
         portal = self.portals[name]
         result = self._portal_result(portal)
         if result.columns is None:
-            self.session.send(_message(b"n"))
+            self._queue(_message(b"n"))
         else:
-            self.session.send(_row_description(result.columns, portal["formats"]))
+            self._queue(_row_description(result.columns, portal["formats"]))
 
     def on_execute(self, body):
         name = body.cstr()
@@ -517,19 +583,20 @@ class _Protocol:
         if result.columns is not None:
             out.extend(_data_row(row, result.columns, portal["formats"]) for row in result.rows)
         out.append(_message(b"C", _cstr(result.tag)))
-        self.session.send(b"".join(out))
+        self._queue(b"".join(out))
 
     def on_sync(self, _body):
         self.skip_until_sync = False
         self._ready()
+        self._flush()
 
     def on_close(self, body):
         kind, name = body.byte(), body.cstr()
         (self.statements if kind == b"S" else self.portals).pop(name, None)
-        self.session.send(_message(b"3"))
+        self._queue(_message(b"3"))
 
     def on_flush(self, _body):
-        return None
+        self._flush()
 
     HANDLERS = {b"Q": on_query, b"P": on_parse, b"B": on_bind, b"D": on_describe,
                 b"E": on_execute, b"S": on_sync, b"C": on_close, b"H": on_flush}
@@ -543,17 +610,21 @@ def _placeholder_count(sql):
 class PgClient:
     """Minimal blocking client used by the simulated CLI (text results)."""
 
-    def __init__(self, host, port, user="root", database="defaultdb", timeout=5.0, ssl_context=None):
+    def __init__(self, host, port, user="root", database="defaultdb", timeout=5.0, ssl_context=None, rpc=False):
+        """``timeout`` covers the TCP connect and the startup handshake; ``rpc`` marks an admin RPC connection."""
         self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.sock.settimeout(None)
         if ssl_context is not None:
             self.sock.sendall(struct.pack("!ii", 8, SSL_REQUEST))
             if self.sock.recv(1) == b"S":
                 self.sock = ssl_context.wrap_socket(self.sock, server_hostname=host)
         self.reader = _Reader(self.sock)
-        params = _cstr("user") + _cstr(user) + _cstr("database") + _cstr(database) + b"\0"
+        params = _cstr("user") + _cstr(user) + _cstr("database") + _cstr(database)
+        if rpc:
+            params += _cstr(RPC_PARAM) + _cstr("1")
+        params += b"\0"
         self.sock.sendall(struct.pack("!ii", len(params) + 8, PROTOCOL_3) + params)
         self._until_ready()
+        self.sock.settimeout(None)
 
     def _until_ready(self):
         error, results, current = None, [], None

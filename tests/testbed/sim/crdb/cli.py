@@ -15,6 +15,7 @@ import zipfile
 
 from ..common import pgwire, tablefmt
 from ..common.pgwire import PgError
+from . import certs
 from . import profile as profiles
 from . import versions
 
@@ -28,7 +29,68 @@ FLAGS = {
     "build-tag": False, "upgrade-complete": False, "brpc-addr": True, "out": True, "database": True,
     "logtostderr": True, "log": True, "log-dir": True, "pid-file": True, "cluster-name": True, "tlcp": False,
     "store-encryption": True, "advertise-sql-addr": True, "echo-sql": False, "dry-run": False,
+    "ca-key": True, "key-size": True, "overwrite": False, "allow-ca-key-reuse": False,
 }
+# `gen haproxy` templates (EXACT, haproxyTemplate in pkg/cli/haproxy.go of CockroachDB >= v21 and of KWDB,
+# which kept the v20.1 text); %s is the list of server lines.
+HAPROXY_TEMPLATE = """
+global
+  maxconn 4096
+
+defaults
+    mode                tcp
+
+    # Timeout values should be configured for your specific use.
+    # See: https://cbonte.github.io/haproxy-dconv/1.8/configuration.html#4-timeout%%20connect
+
+    # With the timeout connect 5 secs,
+    # if the backend server is not responding, haproxy will make a total
+    # of 3 connection attempts waiting 5s each time before giving up on the server,
+    # for a total of 15 seconds.
+    retries             2
+    timeout connect     5s
+
+    # timeout client and server govern the maximum amount of time of TCP inactivity.
+    # The server node may idle on a TCP connection either because it takes time to
+    # execute a query before the first result set record is emitted, or in case of
+    # some trouble on the server. So these timeout settings should be larger than the
+    # time to execute the longest (most complex, under substantial concurrent workload)
+    # query, yet not too large so truly failed connections are lingering too long
+    # (resources associated with failed connections should be freed reasonably promptly).
+    timeout client      10m
+    timeout server      10m
+
+    # TCP keep-alive on client side. Server already enables them.
+    option              clitcpka
+
+listen psql
+    bind :26257
+    mode tcp
+    balance roundrobin
+    option httpchk GET /health?ready=1
+%s
+"""
+KWDB_HAPROXY_TEMPLATE = """
+global
+  maxconn 4096
+
+defaults
+    mode                tcp
+    # Timeout values should be configured for your specific use.
+    # See: https://cbonte.github.io/haproxy-dconv/1.8/configuration.html#4-timeout%%20connect
+    timeout connect     10s
+    timeout client      1m
+    timeout server      1m
+    # TCP keep-alive on client side. Server already enables them.
+    option              clitcpka
+
+listen psql
+    bind :26257
+    mode tcp
+    balance roundrobin
+    option httpchk GET /health?ready=1
+%s
+"""
 SHORT = {"e": "execute", "d": "database", "u": "user", "s": "store"}
 KWDB_ONLY = ("upgrade-complete", "brpc-addr", "tlcp")
 
@@ -81,7 +143,7 @@ def command_name(positionals):
     """The cobra command path used in `Failed running "<name>"`."""
     if not positionals:
         return "cockroach"
-    if positionals[0] in ("node", "debug", "gen") and len(positionals) > 1:
+    if positionals[0] in ("node", "debug", "gen", "cert") and len(positionals) > 1:
         return " ".join(positionals[:2])
     return positionals[0]
 
@@ -128,6 +190,8 @@ class Cli:
             "node status": self.node_status, "node ls": self.node_ls, "node drain": self.node_drain,
             "node decommission": self.node_decommission, "node recommission": self.node_recommission,
             "node upgrade": self.node_upgrade, "debug zip": self.debug_zip, "gen haproxy": self.gen_haproxy,
+            "cert create-ca": self.cert_create_ca, "cert create-node": self.cert_create_node,
+            "cert create-client": self.cert_create_client,
         }
         if name == "start-single-replica" and not self.profile.kwdb:
             handler = None
@@ -200,12 +264,13 @@ class Cli:
         return CliError("cannot dial server.\nIs the server running?\nIf the server is running, check --host "
                         "client-side and --advertise server-side.\n\n%s" % detail)
 
-    def connect(self, database="system"):
+    def connect(self, database="system", rpc=False):
+        """A pgwire connection to the target node; ``rpc`` for the admin RPCs (gRPC calls in the real CLI)."""
         host, port = self._target()
         timeout = float(os.environ.get("COCKROACH_CONNECT_TIMEOUT") or 5)
         try:
             return pgwire.PgClient(host, port, user="root", database=database, timeout=timeout,
-                                   ssl_context=self._ssl_context())
+                                   ssl_context=self._ssl_context(), rpc=rpc)
         except ConnectionRefusedError:
             raise self._dial_error(host, port, database, "connect: connection refused")
         except socket.timeout:
@@ -237,7 +302,7 @@ class Cli:
 
     # ---------------------------------------------------------------- init
     def init(self, _args, _name):
-        client = self.connect()
+        client = self.connect(rpc=True)
         try:
             self.run(client, "SIMRPC INIT")
         finally:
@@ -378,7 +443,7 @@ class Cli:
         if self.flags.get("self") and args:
             raise CliError("cannot use --self with an explicit node ID")
         target = args[0] if args else "local"
-        client = self.connect()
+        client = self.connect(rpc=True)
         try:
             sys.stderr.write("node is draining... ")
             sys.stderr.flush()
@@ -424,7 +489,7 @@ class Cli:
             raise CliError("no node ID specified")
         checks = (not self.profile.kwdb and versions.parse_series(self.profile.series) >= (23, 1)
                   and self.flags.get("checks", "enabled") != "skip")
-        client = self.connect()
+        client = self.connect(rpc=True)
         try:
             previous = None
             while True:
@@ -450,7 +515,7 @@ class Cli:
         ids = self._ids(args)
         if not ids:
             raise CliError("no node ID specified; use --self to target the node specified with --host")
-        client = self.connect()
+        client = self.connect(rpc=True)
         try:
             result = self._decommission_rpc(client, "active", ids)
         finally:
@@ -460,7 +525,7 @@ class Cli:
 
     def node_upgrade(self, args, _name):
         ids = self._ids(args)
-        client = self.connect()
+        client = self.connect(rpc=True)
         try:
             info = json.loads(self.run(client, "SIMRPC NODES").rows[0][0])
             if info["start_mode"] != "start":
@@ -485,7 +550,7 @@ class Cli:
     def debug_zip(self, args, _name):
         if len(args) != 1:
             raise CliError("accepts 1 arg(s), received %d" % len(args))
-        client = self.connect()
+        client = self.connect(rpc=True)
         try:
             st = json.loads(self.run(client, "SIMRPC DUMP").rows[0][0])
         finally:
@@ -502,29 +567,65 @@ class Cli:
         print("[cluster] discovering virtual clusters... done\n[cluster] writing zip file: %s... done" % args[0])
         return 0
 
-    def gen_haproxy(self, _args, _name):
-        client = self.connect()
+    def gen_haproxy(self, args, _name):
+        """pkg/cli/haproxy.go: one `server` line per node that is not decommissioned, by node id, with the
+        node's advertised RPC address and the port of its --http-addr as the check port."""
+        if args:
+            raise CliError('unknown command "%s" for "%s gen haproxy"' % (args[0], self.profile.binary))
+        client = self.connect(rpc=True)
         try:
-            result = self.run(client, "SELECT node_id, address, sql_address FROM %s.gossip_nodes ORDER BY node_id"
-                              % self.profile.internal)
+            liveness = json.loads(self.run(client, "SIMRPC NODES").rows[0][0])["liveness"]
+            records = json.loads(self.run(client, "SIMRPC DUMP").rows[0][0]).get("nodes", {})
         finally:
             client.close()
-        servers = "".join("    server %s%s %s check port 8080\n" % (self.profile.binary, row[0], row[2])
-                          for row in result.rows)
-        text = ("\nglobal\n  maxconn 4096\n\ndefaults\n    mode                tcp\n\n"
-                "    # Timeout values should be configured for your specific use.\n"
-                "    # See: https://cbonte.github.io/haproxy-dconv/1.8/configuration.html#4-timeout%20connect\n\n"
-                "    # With the timeout connect 5 secs,\n"
-                "    # if the backend server is not responding, haproxy will make a total\n"
-                "    # of 3 connection attempts waiting 5s each time before giving up.\n"
-                "    timeout connect     5s\n    timeout client      10m\n    timeout server      10m\n"
-                "    timeout check       5s\n    retries             2\n\n"
-                "    option              redispatch\n    option              clitcplog\n\n"
-                "listen psql\n    bind :26257\n    mode tcp\n    balance roundrobin\n"
-                "    option httpchk GET /health?ready=1\n" + servers)
-        with open(self.flags.get("out") or "haproxy.cfg", "w") as out:
-            out.write(text)
+        servers = []
+        for node_id in sorted(records, key=int):
+            status = liveness.get(node_id)
+            if status == "DECOMMISSIONING":
+                sys.stderr.write("warning: node %s status is %s, excluding from haproxy configuration\n"
+                                 % (node_id, status))
+            if status in ("DECOMMISSIONING", "DECOMMISSIONED"):
+                continue
+            check_port = records[node_id]["http_address"].rpartition(":")[2] or "8080"
+            servers.append("    server %s%s %s check port %s\n"
+                           % (self.profile.binary, node_id, records[node_id]["address"], check_port))
+        text = (KWDB_HAPROXY_TEMPLATE if self.profile.kwdb else HAPROXY_TEMPLATE) % "".join(servers)
+        out = self.flags.get("out") or "haproxy.cfg"
+        if out == "-":
+            sys.stdout.write(text)
+            return 0
+        with open(os.open(out, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644), "w") as written:
+            written.write(text)
         return 0
+
+    # ---------------------------------------------------------------- cert
+    def _cert_options(self):
+        return {"key_size": int(self.flags.get("key-size") or certs.DEFAULT_KEY_SIZE),
+                "overwrite": bool(self.flags.get("overwrite"))}
+
+    def _certs(self, failure, create, *args, **options):
+        try:
+            create(self.flags.get("certs-dir") or "", self.flags.get("ca-key") or "", *args,
+                   **dict(self._cert_options(), **options))
+        except certs.CertError as error:
+            raise CliError("%s: %s" % (failure, error)) from None
+        return 0
+
+    def cert_create_ca(self, args, name):
+        if args:
+            raise CliError('unknown command "%s" for "%s %s"' % (args[0], self.profile.binary, name))
+        return self._certs("failed to generate CA cert and key", certs.create_ca,
+                           allow_key_reuse=bool(self.flags.get("allow-ca-key-reuse")))
+
+    def cert_create_node(self, args, _name):
+        if not args:
+            raise CliError("create-node requires at least one host name or address, none was specified")
+        return self._certs("failed to generate node certificate and key", certs.create_node, args)
+
+    def cert_create_client(self, args, _name):
+        if len(args) != 1:
+            raise CliError("accepts 1 arg(s), received %d" % len(args))
+        return self._certs("failed to generate client certificate and key", certs.create_client, args[0])
 
 
 def display_value(value, oid):

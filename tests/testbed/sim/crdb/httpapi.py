@@ -2,9 +2,10 @@
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
+from ..common.httpserver import QuietHTTPServer
 from . import cluster as model
 
 HEALTHY_BODY = "{\n\n}"
@@ -18,16 +19,26 @@ def unhealthy_body(message):
 
 
 def readiness_problem(node, st, now):
-    """checkReadinessForHealthCheck: the first reason the node is not ready, or None."""
-    if not node.initialized():
-        return "node is waiting for cluster initialization"
-    record = model.node(st, node.node_id)
-    if node.draining or (record and record.get("draining")):
+    """checkReadinessForHealthCheck: the first reason the node is not ready, or None.
+
+    The order is the real one: serve mode (initializing / draining), liveness record, liveness expiry,
+    liveness draining, then SQL readiness. KWDB (CockroachDB v20.1) has no SQL-readiness branch: its serve
+    mode stays `initializing` until the server has started completely.
+    """
+    waiting = "node is waiting for cluster initialization"
+    if not node.initialized() or (node.profile.kwdb and not node.sql_ready):
+        return waiting
+    if node.unready:
         return "node is shutting down"
+    record = model.node(st, node.node_id)
     if record is None:
         return "liveness record not found"
     if not model.is_live(record, now):
         return "node is not healthy"
+    if record.get("draining"):
+        return "node is shutting down"
+    if not node.sql_ready:
+        return "node is not accepting SQL clients"
     return None
 
 
@@ -116,7 +127,6 @@ def start(node, address):
             else:
                 self._send(404, "404 page not found\n", "text/plain; charset=utf-8")
 
-    server = ThreadingHTTPServer(address, Handler)
-    server.daemon_threads = True
+    server = QuietHTTPServer(address, Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -18,11 +18,13 @@ from ..common import state as shared_state
 from ..common.pgwire import OID_BOOL, OID_INT8, OID_TEXT, PgError, PgServer, Result
 from . import cluster as model
 from . import httpapi
+from . import settings
 from . import versions
 from .sqlengine import SqlEngine
 
 IDENTITY_FILE = "sim_node.json"
 MIN_VERSION_FILE = "STORAGE_MIN_VERSION"
+POLL_SECONDS = 0.05
 
 
 class StartupError(Exception):
@@ -49,8 +51,15 @@ class NodeServer:
         self.config = sim_config.load_config()
         self.store = model.ClusterStore(self.config["shared_dir"])
         self.stop_event = threading.Event()
+        self.signalled = False  # set by the signal handler (no locks there)
+        self.hard_stop = False
         self.node_id = None
-        self.draining = False
+        self.sql_ready = False  # serving SQL clients (a real node's pgwire accept loop runs)
+        self.unready = False  # drain started: /health?ready=1 fails, SQL clients still accepted
+        self.draining = False  # new SQL clients refused
+        self.drained = False
+        self._drain_lock = threading.Lock()
+        self._remote_drain = None
         self.pg = None
         self.http = None
         self.last_persisted_version = None
@@ -159,8 +168,12 @@ class NodeServer:
             return self._fail(str(error))
         self._print_banner()
         threading.Thread(target=self._heartbeat_loop, daemon=True).start()
-        self.stop_event.wait()
+        while not self.stopping():
+            time.sleep(POLL_SECONDS)
         return self._shutdown()
+
+    def stopping(self):
+        return self.signalled or self.stop_event.is_set()
 
     def _fail(self, message):
         text = "%s server exited with error: %s" % (self.profile.binary, message)
@@ -186,6 +199,10 @@ class NodeServer:
         if not self.faults.get("never_ready"):
             notify.sd_notify("READY=1")
 
+    def _serve_sql(self):
+        """The node has joined: it serves SQL clients, unless the never_ready fault holds it before that."""
+        self.sql_ready = not self.faults.get("never_ready")
+
     def _catchup_seconds(self):
         return float(self.faults.get("slow_catchup_seconds") or self.config["catchup_seconds"])
 
@@ -193,7 +210,7 @@ class NodeServer:
         identity = self._identity()
         info = self.node_info()
         notified = False
-        while not self.stop_event.is_set():
+        while not self.stopping():
             with self.store.update() as st:
                 if st.get("initialized"):
                     self.check_cluster_version(st)
@@ -222,6 +239,7 @@ class NodeServer:
                       "completes successfully.\n* Check the log file(s) for progress. \n*" % self.profile.binary,
                       flush=True)
             time.sleep(0.1)
+        self._serve_sql()
         if not notified:
             self._ready()
 
@@ -244,6 +262,7 @@ class NodeServer:
             self.status = "initialized new cluster"
             self._apply_start_flags(st)
             self._write_identity(st)
+        self._serve_sql()
 
     def initialized(self):
         return self.node_id is not None
@@ -295,54 +314,111 @@ class NodeServer:
             version = st.get("cluster_version")
         if model.is_live(record, now):
             self.persist_store_version(version)
-        if request:
-            self.drain_local()
-            with self.store.update() as st:
-                st["nodes"][str(self.node_id)]["drain_request"] = None
-            if request.get("shutdown"):
-                self.request_stop()
+        if request and (self._remote_drain is None or not self._remote_drain.is_alive()):
+            self._remote_drain = threading.Thread(target=self._serve_drain_request, args=(request,), daemon=True)
+            self._remote_drain.start()
+
+    def _serve_drain_request(self, request):
+        """A drain asked for through another node (`node drain <id>`): drain, then clear the request."""
+        self.drain_local()
+        with self.store.update() as st:
+            st["nodes"][str(self.node_id)]["drain_request"] = None
+        if request.get("shutdown"):
+            self.request_stop()
 
     # ---------------------------------------------------------------- drain / stop
+    def shutdown_waits(self):
+        """(initial_wait, connections.timeout, transactions.timeout) in seconds, from the cluster settings."""
+        st = self.store.read()
+        return tuple(settings.seconds(st, name) for name in (
+            "server.shutdown.initial_wait", "server.shutdown.connections.timeout",
+            "server.shutdown.transactions.timeout"))
+
     def drain_local(self):
-        """Move leases away, refuse new sessions, end existing ones after their statement."""
-        with self.store.update() as st:
-            remaining = model.leases_held(st, self.node_id, time.time())
-            st["nodes"][str(self.node_id)]["draining"] = True
-        self.draining = True
-        self.pg.terminate_sessions(PgError("57P01", "server is shutting down", "FATAL"))
+        """The phases of a real drain (pkg/server/drain.go); returns the leases held when they started to move.
+
+        1. unready: /health?ready=1 answers 503 but SQL clients are still accepted, for initial_wait;
+        2. new SQL clients are refused; open sessions may end by themselves for up to connections.timeout;
+        3. idle sessions are ended (FATAL 57P01); one inside a transaction gets up to transactions.timeout to
+           finish it, then it is ended too;
+        4. the leases move to other nodes (the liveness record shows draining).
+        A second drain finds the node drained and reports nothing left.
+        """
+        with self._drain_lock:
+            if self.drained:
+                return 0
+            initial_wait, connections_timeout, transactions_timeout = self.shutdown_waits()
+            self.unready = True
+            if initial_wait:
+                self.log("waiting for health probes to notice that the node is not ready for new sql connections")
+            self._pause(initial_wait)
+            self.draining = True
+            self._sessions_gone_within(connections_timeout)
+            shutting_down = PgError("57P01", "server is shutting down", "FATAL")
+            self.pg.terminate_sessions(shutting_down)
+            if not self._sessions_gone_within(transactions_timeout):
+                self.log("canceling all sessions after waiting %gs" % transactions_timeout)
+                self.pg.terminate_sessions(shutting_down, force=True)
+                self._sessions_gone_within(1.0)
+            with self.store.update() as st:
+                remaining = model.leases_held(st, self.node_id, time.time())
+                st["nodes"][str(self.node_id)]["draining"] = True
+            self.drained = True
         self.log("drain remaining: %d" % remaining)
         self.log("drain remaining: 0")
         return remaining
+
+    def _pause(self, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.hard_stop:
+            time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+
+    def _sessions_gone_within(self, seconds):
+        """Wait up to ``seconds`` for the SQL client sessions to end; True when none is left."""
+        deadline = time.monotonic() + seconds
+        while self.pg.client_sessions() and not self.hard_stop:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL_SECONDS)
+        return True
 
     def request_stop(self):
         self.stop_event.set()
 
     def _on_signal(self, signum, _frame):
+        """SIGTERM/SIGINT: graceful shutdown (a full drain, then exit); another signal meanwhile: hard shutdown."""
         if self.faults.get("hang_on_stop") or sim_config.load_faults(self.config, self.advertise[0]).get("hang_on_stop"):
             self.log("received signal %d; testbed fault hang_on_stop: ignoring" % signum)
             return
+        if self.stopping():
+            self.log("received signal %d during shutdown, initiating hard shutdown" % signum)
+            self.hard_stop = True
+            return
         self.log("received signal %d; initiating graceful shutdown" % signum)
-        self.stop_event.set()
+        self.signalled = True
 
     def _shutdown(self):
+        if self.initialized() and self.pg is not None and not self.hard_stop:
+            self.drain_local()
         if self.pg is not None:
             self.pg.stop_listening()
-            if not self.draining:
-                self.pg.close_all_sessions()
-            else:
-                time.sleep(0.2)
-                self.pg.close_all_sessions()
+            self.pg.close_all_sessions()
         if self.http is not None:
             self.http.shutdown()
         if self.node_id is not None:
             with self.store.update() as st:
                 st["nodes"][str(self.node_id)]["running"] = False
-        self.log("server drained and shutdown completed")
+                version = st.get("cluster_version")
+            # a real node has the active cluster version in its stores before the version is active anywhere;
+            # the heartbeat persists it up to one interval later, so a stop right after finalization catches up
+            self.persist_store_version(version)
+        if not self.hard_stop:
+            self.log("server drained and shutdown completed")
         return 0
 
     # ---------------------------------------------------------------- admin RPCs (over pgwire)
     def rpc(self, session, args):
-        session.exempt_from_drain = True
+        session.exempt_from_drain = True  # the real admin RPCs travel over gRPC, not over a SQL session
         name = args[0].upper() if args else ""
         handler = {"INIT": self._rpc_init, "DRAIN": self._rpc_drain, "NODES": self._rpc_nodes,
                    "DECOMMISSION": self._rpc_decommission, "UPGRADE": self._rpc_upgrade,
@@ -376,7 +452,8 @@ class NodeServer:
                 raise PgError("XXUUU", "node n%d is not live" % target)
             remaining = model.leases_held(st, target, time.time())
             record["drain_request"] = {"shutdown": shutdown}
-        deadline = time.time() + 30
+        initial_wait, connections_timeout, transactions_timeout = self.shutdown_waits()
+        deadline = time.time() + initial_wait + connections_timeout + 2 * transactions_timeout + 30
         while time.time() < deadline:
             record = model.node(self.store.read(), target)
             if record.get("draining") and not record.get("drain_request"):
@@ -459,8 +536,11 @@ class _Backend:
         self.node = node
         self.engine = SqlEngine(node)
 
+    def serving_sql(self):
+        return self.node.sql_ready
+
     def admit(self, session):
-        if self.node.draining:
+        if self.node.draining and not session.rpc:
             raise PgError("57P01", "server is not accepting clients, try another node")
 
     def execute(self, session, sql, params):

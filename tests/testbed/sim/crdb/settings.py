@@ -11,16 +11,19 @@ KNOWN = {
     "cluster.auto_upgrade.enabled": ("bool", "true"),
     "server.time_until_store_dead": ("duration", "5m0s"),
     "server.shutdown.initial_wait": ("duration", "0s"),
-    "server.shutdown.drain_wait": ("duration", "0s"),
     "server.shutdown.connections.timeout": ("duration", "0s"),
-    "server.shutdown.connection_wait": ("duration", "0s"),
     "server.shutdown.transactions.timeout": ("duration", "10s"),
-    "server.shutdown.query_wait": ("duration", "10s"),
     "server.shutdown.lease_transfer_iteration.timeout": ("duration", "5s"),
-    "server.shutdown.lease_transfer_wait": ("duration", "5s"),
     "diagnostics.reporting.enabled": ("bool", "true"),
     "kv.snapshot_rebalance.max_rate": ("string", "32 MiB"),
     "ts.raft_log.sync_period": ("duration", "0s"),
+}
+# older names that still work (anchors.md section 5): both names read and write one value
+ALIASES = {
+    "server.shutdown.drain_wait": "server.shutdown.initial_wait",
+    "server.shutdown.connection_wait": "server.shutdown.connections.timeout",
+    "server.shutdown.query_wait": "server.shutdown.transactions.timeout",
+    "server.shutdown.lease_transfer_wait": "server.shutdown.lease_transfer_iteration.timeout",
 }
 CRDB_ONLY_SINCE = {"cluster.auto_upgrade.enabled": (23, 2)}
 DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
@@ -31,6 +34,7 @@ def _unknown(name):
 
 
 def _known(name, node):
+    name = ALIASES.get(name, name)
     if name not in KNOWN:
         raise _unknown(name)
     since = CRDB_ONLY_SINCE.get(name)
@@ -57,7 +61,7 @@ def show(st, name, now, node):
     if name == "version":
         return "version", OID_TEXT, model.version_text(st, now, node.config)
     kind, default = _known(name, node)
-    value = st.get("settings", {}).get(name, default)
+    value = st.get("settings", {}).get(ALIASES.get(name, name), default)
     if kind == "bool":
         return name, OID_BOOL, value == "true"
     if kind == "duration":
@@ -90,13 +94,18 @@ def assign(st, name, raw, now, node):
         if value != active:
             raise PgError("XXUUU", "cannot set cluster.preserve_downgrade_option to %s (cluster version is %s)"
                           % (value, active))
-    st.setdefault("settings", {})[name] = value
+    st.setdefault("settings", {})[ALIASES.get(name, name)] = value
 
 
 def reset(st, name, node):
     if name != "version":
         _known(name, node)
-    st.setdefault("settings", {}).pop(name, None)
+    st.setdefault("settings", {}).pop(ALIASES.get(name, name), None)
+
+
+def seconds(st, name):
+    """The value of the duration setting ``name`` in seconds (its default when unset)."""
+    return duration_seconds(st.get("settings", {}).get(name, KNOWN[name][1]))
 
 
 def _finalize_manually(st, target, now, node):

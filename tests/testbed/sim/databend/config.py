@@ -18,6 +18,7 @@ RAFT_DEFAULTS = {
 }
 QUERY_DEFAULTS = {
     "flight_api_address": "127.0.0.1:9090",
+    "discovery_address": "",
     "admin_api_address": "127.0.0.1:8080",
     "metric_api_address": "127.0.0.1:7070",
     "mysql_handler_host": "127.0.0.1",

@@ -1,5 +1,8 @@
 """The meta-client side of databend-query and databend-metactl: handshake, then one request."""
-from . import netutil, versions
+import ipaddress
+import socket
+
+from . import netutil, runtime, versions
 
 
 class MetaClientError(Exception):
@@ -36,6 +39,23 @@ class MetaClient:
                 "< meta-client min-compatible(%s)" % (versions.triple_str(server), self.min_metasrv), "handshake")
         return server
 
+    def local_addr(self):
+        """The local IP this client reaches the first reachable endpoint from (get_local_addr of the real client:
+        the local side of its meta connection), or None. On a loopback test host the host's own 127.x address
+        is that side, as the interface address is on a real host."""
+        source = runtime.host_name()
+        for endpoint in self.endpoints:
+            host, port = netutil.split_address(endpoint)
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                    if _is_loopback_ip(source):
+                        probe.bind((source, 0))
+                    probe.connect((host, port))  # a route lookup: no packet is sent
+                    return probe.getsockname()[0]
+            except OSError:
+                continue
+        return None
+
     def request(self, request):
         """Handshake with the first reachable endpoint and send the request there."""
         last = None
@@ -54,3 +74,10 @@ class MetaClient:
                 continue
             raise MetaClientError(reply.get("message", "meta request failed"), "request")
         raise last or MetaClientError("meta endpoints are empty", "network")
+
+
+def _is_loopback_ip(text):
+    try:
+        return ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        return False

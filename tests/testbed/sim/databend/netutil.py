@@ -6,6 +6,8 @@ import socketserver
 import threading
 import urllib.parse
 
+from ..common.httpserver import QuietHTTPServer
+
 RPC_TIMEOUT = 3.0
 
 
@@ -14,11 +16,6 @@ def split_address(address, default_port=None):
     if not host:
         return address, default_port
     return host, int(port)
-
-
-class _HTTPServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
 
 
 def _make_handler(routes):
@@ -60,7 +57,7 @@ def _make_handler(routes):
 
 def serve_http(address, routes):
     """Serve ``routes`` {(method, path): fn(query, body) -> (status, content_type, payload)} in a thread."""
-    server = _HTTPServer(split_address(address), _make_handler(routes))
+    server = QuietHTTPServer(split_address(address), _make_handler(routes))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

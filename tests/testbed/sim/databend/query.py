@@ -1,4 +1,5 @@
 """databend-query server: meta handshake and registration, admin API and the HTTP query handler."""
+import ipaddress
 import json
 import os
 import re
@@ -40,6 +41,7 @@ class QueryServer:
         self.last_error = None
         self.banner_printed = False
         self.started_at = time.time()
+        self.advertised = None
 
     # -- addresses ---------------------------------------------------------------------------------
     def _http_address(self):
@@ -51,10 +53,34 @@ class QueryServer:
     def _table_key(self, name):
         return "%s/default/%s" % (self.conf["tenant_id"], name.rpartition(".")[2].lower())
 
+    def advertise_addresses(self):
+        """ClusterDiscovery::register_to_metastore: a loopback or unspecified (0.0.0.0) flight, discovery or
+        HTTP address is advertised with the local IP of the meta connection instead (with a warning)."""
+        addresses = {"flight_address": self.conf["flight_api_address"],
+                     "discovery_address": self.conf["discovery_address"] or self._http_address(),
+                     "http_address": self._http_address()}
+        for key, flag in (("flight_address", "flight-api-address"), ("discovery_address", "discovery-address"),
+                          ("http_address", "http-address")):
+            host, port = netutil.split_address(addresses[key])
+            if not _loopback_or_unspecified(host):
+                continue
+            local = self.meta.local_addr()
+            if local is None:
+                continue
+            rewritten = "%s:%s" % (local, port)
+            self.log.warn('Detected loopback or unspecified address as %s endpoint. We rewrite it("%s" -> "%s") '
+                          "for advertising to other nodes. If there are proxies between nodes, you can specify "
+                          "endpoint with --%s." % (flag, addresses[key], rewritten, flag))
+            addresses[key] = rewritten
+        return addresses
+
     def node_info(self):
+        if self.advertised is None:
+            self.advertised = self.advertise_addresses()
+        addresses = self.advertised
         return {"id": self.node_id, "secret": "", "cpu_nums": os.cpu_count() or 1, "version": 0,
-                "http_address": self._http_address(), "flight_address": self.conf["flight_api_address"],
-                "discovery_address": self.conf["flight_api_address"],
+                "http_address": addresses["http_address"], "flight_address": addresses["flight_address"],
+                "discovery_address": addresses["discovery_address"],
                 "binary_version": versions.databend_commit_version(self.version),
                 "cluster_id": self.conf["cluster_id"], "warehouse_id": self.conf["cluster_id"]}
 
@@ -238,6 +264,14 @@ class QueryServer:
     def _count(self, match):
         table = self.meta.request({"op": "table", "table": self._table_key(match.group(1))})
         return [{"name": "count(*)", "type": "UInt64"}], [[str(table["rows"])]], 0
+
+
+def _loopback_or_unspecified(host):
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # a host name: SocketAddr::from_str fails and the address is kept
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def _response(query_id, schema, data, written, state, error):

@@ -150,10 +150,14 @@ class LocalDatabend:
                                 single=str(not peers).lower(), join=", ".join('"%s:28004"' % p for p in peers))
         return self._spawn("meta", version, host, text)
 
-    def start_query(self, version, host, meta_hosts):
+    def start_query(self, version, host, meta_hosts, settings=None):
+        """A query node on ``host``; ``settings`` {key: TOML value} replaces lines of its [query] section."""
         text = QUERY_TOML.format(host=host, log_dir="{workdir}/log", data_dir="{workdir}/data",
                                  endpoints=", ".join('"%s:9191"' % m for m in meta_hosts))
-        return self._spawn("query", version, host, text)
+        lines = text.splitlines(True)
+        for key, value in (settings or {}).items():
+            lines = ["%s = %s\n" % (key, value) if line.split(" = ")[0] == key else line for line in lines]
+        return self._spawn("query", version, host, "".join(lines))
 
     def fault(self, host, **faults):
         path = os.path.join(self.shared, "faults", host + ".json")
