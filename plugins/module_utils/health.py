@@ -7,7 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
+from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, OutputParseError
+from ansible_collections.distsql.upgrade.plugins.module_utils.node_status import split_host_port
 
 NODE_CONDITIONS = ('none', 'all_live', 'same_build', 'node_live', 'node_ready', 'node_not_live')
 
@@ -31,16 +32,17 @@ def find_node(nodes, ref):
     """The node whose id, address, sql_address or host part matches ``ref``; None if absent."""
     ref = str(ref)
     for node in nodes:
-        candidates = [str(node['id']), node.get('address'), node.get('sql_address')]
-        candidates += [_host_part(addr) for addr in candidates[1:] if addr]
-        if ref in candidates:
+        addresses = [addr for addr in (node.get('address'), node.get('sql_address')) if addr]
+        if ref in [str(node['id'])] + addresses + [_host_of(addr) for addr in addresses]:
             return node
     return None
 
 
-def _host_part(address):
-    host = address.rsplit(':', 1)[0] if ':' in address else address
-    return host.strip('[]')
+def _host_of(address):
+    try:
+        return split_host_port(address)[0]
+    except OutputParseError:
+        return None
 
 
 def node_is_ready(node, expected_build=None):

@@ -129,7 +129,7 @@ class DatabendDeployment:
         return "http://%s:%d%s" % (host.ip, port, path)
 
     def query_flight_address(self, host):
-        """What /v1/cluster/list reports as a node's flight_address (the packaged 0.0.0.0 would be the same on all)."""
+        """What /v1/cluster/list reports as a node's flight_address: the packaged 0.0.0.0, resolved by the node."""
         return "%s:%d" % (host.ip, QUERY_FLIGHT_PORT)
 
     # -- install -----------------------------------------------------------------------------------
@@ -175,8 +175,7 @@ class DatabendDeployment:
         return settings
 
     def query_settings(self, host):
-        return {"flight_api_address": self.query_flight_address(host),
-                "endpoints": [self.meta_grpc_address(meta) for meta in self.meta_hosts]}
+        return {"endpoints": [self.meta_grpc_address(meta) for meta in self.meta_hosts]}
 
     def install_host(self, host, versions):
         """Vendor layout on one host: user, directories, binaries, units, and its configs rewritten for it."""
