@@ -9,9 +9,11 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines import engine_names
 from ansible_collections.distsql.upgrade.plugins.module_utils.waiter import WAIT_ARGUMENT_SPEC
 
-SQL_ENGINES = ('cockroachdb', 'kwdb')
+# The engines a cluster connection applies to: those offering node status and range health (the CockroachDB family).
+SQL_ENGINES = engine_names(offering=('connection', 'node_status', 'range_health'))
 
 CONNECTION_ARGUMENT_SPEC = dict(
     engine=dict(type='str', required=True, choices=list(SQL_ENGINES)),

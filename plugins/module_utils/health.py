@@ -1,16 +1,46 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 distsql.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Health verdicts: pure functions over parsed node and range data."""
+"""Health verdicts: pure functions over parsed node and range data.
+
+Nodes are the dicts of an engine's node_status() (id, address, sql_address, build, is_live, is_available,
+membership, is_draining, ...); range rows are those of its range_health().
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.distsql.upgrade.plugins.module_utils.address import split_host_port
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, OutputParseError
-from ansible_collections.distsql.upgrade.plugins.module_utils.node_status import split_host_port
 
 NODE_CONDITIONS = ('none', 'all_live', 'same_build', 'node_live', 'node_ready', 'node_not_live')
+
+
+def summarize_nodes(nodes):
+    """Counts and verdicts over an engine's node_status() output.
+
+    decommissioned: membership 'decommissioned'; every other count looks only at the remaining (member) nodes.
+    live: is_live true. dead: is_live false. unavailable: live but not available (KWDB UPGRADING, or a
+    liveness record about to expire). all_live: there is at least one member node and every member node is
+    live and available. builds: sorted distinct builds the member nodes report. same_build: exactly one build
+    and no live member node without one.
+    """
+    members = [node for node in nodes if node['membership'] != 'decommissioned']
+    live = [node for node in members if node['is_live']]
+    builds = sorted(set(node['build'] for node in members if node['build']))
+    return {
+        'total': len(nodes),
+        'live': len(live),
+        'dead': len(members) - len(live),
+        'unavailable': len([node for node in live if not node['is_available']]),
+        'decommissioned': len(nodes) - len(members),
+        'decommissioning': len([node for node in members if node['membership'] == 'decommissioning']),
+        'draining': len([node for node in members if node['is_draining']]),
+        'builds': builds,
+        'all_live': bool(members) and all(node['is_live'] and node['is_available'] for node in members),
+        'same_build': len(builds) == 1 and all(node['build'] for node in live),
+    }
 
 
 def summarize_ranges(rows):

@@ -48,6 +48,7 @@ options:
   node:
     description:
       - The node a C(node_*) condition is about, by node id, C(host:port) address or host name.
+      - When given, RV(node) returns that node's entry.
     type: str
   expected_build:
     description:
@@ -175,6 +176,11 @@ summary:
     builds: [v22.1.22-29-g865aff1595]
     all_live: true
     same_build: true
+node:
+  description: The entry of RV(nodes) that O(node) names; C(null) when the cluster does not list it.
+  returned: when O(node) is given
+  type: dict
+  sample: {id: 2, address: "db2.example.com:26257", build: v24.1.4, is_live: true, is_available: true, is_draining: false}
 checks:
   description: How many times the status was read.
   returned: always
@@ -193,20 +199,22 @@ error:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.distsql.upgrade.plugins.module_utils.adapters import Connection, get_adapter
 from ansible_collections.distsql.upgrade.plugins.module_utils.cli_args import CONNECTION_RULES, sql_module_argument_spec
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines import get_engine
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, WaitTimeout
-from ansible_collections.distsql.upgrade.plugins.module_utils.health import condition_met
-from ansible_collections.distsql.upgrade.plugins.module_utils.node_status import summarize_nodes
+from ansible_collections.distsql.upgrade.plugins.module_utils.health import condition_met, find_node, summarize_nodes
 from ansible_collections.distsql.upgrade.plugins.module_utils.runner import timed_runner
 from ansible_collections.distsql.upgrade.plugins.module_utils.waiter import poll
 
 NODE_CONDITIONS = ('node_live', 'node_ready', 'node_not_live')
 
 
-def observe_nodes(adapter, run, binary, connection):
-    nodes = adapter.node_status(run, binary, connection)
-    return {'nodes': nodes, 'summary': summarize_nodes(nodes)}
+def observe_nodes(engine, run, binary, connection, node_ref=None):
+    nodes = engine.node_status(run, binary, connection)
+    state = {'nodes': nodes, 'summary': summarize_nodes(nodes)}
+    if node_ref:
+        state['node'] = find_node(nodes, node_ref)
+    return state
 
 
 def describe_condition(params):
@@ -231,8 +239,8 @@ def main():
         **CONNECTION_RULES
     )
     params = module.params
-    adapter = get_adapter(params['engine'])
-    binary = params['binary'] or adapter.default_binary
+    engine = get_engine(params['engine'])
+    binary = params['binary'] or engine.default_binary
     run = timed_runner(module.run_command, params['command_timeout'])
 
     def condition_holds(state):
@@ -241,8 +249,8 @@ def main():
 
     satisfied = None if params['wait_for'] == 'none' else condition_holds
     try:
-        connection = Connection.from_params(params)
-        result = poll(lambda: observe_nodes(adapter, run, binary, connection), satisfied, params,
+        connection = engine.connection(params)
+        result = poll(lambda: observe_nodes(engine, run, binary, connection, params['node']), satisfied, params,
                       describe_condition(params))
     except WaitTimeout as exc:
         module.fail_json(**exc.as_result())

@@ -124,8 +124,8 @@ error:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.distsql.upgrade.plugins.module_utils.adapters import Connection, get_adapter
 from ansible_collections.distsql.upgrade.plugins.module_utils.cli_args import CONNECTION_RULES, sql_module_argument_spec
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines import get_engine
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, WaitTimeout
 from ansible_collections.distsql.upgrade.plugins.module_utils.health import summarize_ranges
 from ansible_collections.distsql.upgrade.plugins.module_utils.runner import timed_runner
@@ -136,8 +136,8 @@ def range_counts(state):
     return {'ranges_unavailable': state['ranges_unavailable'], 'ranges_underreplicated': state['ranges_underreplicated']}
 
 
-def observe_ranges(adapter, run, binary, connection):
-    return summarize_ranges(adapter.range_health(run, binary, connection))
+def observe_ranges(engine, run, binary, connection):
+    return summarize_ranges(engine.range_health(run, binary, connection))
 
 
 def main():
@@ -149,13 +149,13 @@ def main():
         **CONNECTION_RULES
     )
     params = module.params
-    adapter = get_adapter(params['engine'])
-    binary = params['binary'] or adapter.default_binary
+    engine = get_engine(params['engine'])
+    binary = params['binary'] or engine.default_binary
     run = timed_runner(module.run_command, params['command_timeout'])
     satisfied = None if params['wait_for'] == 'none' else (lambda state: state['healthy'])
     try:
-        connection = Connection.from_params(params)
-        result = poll(lambda: observe_ranges(adapter, run, binary, connection), satisfied, params,
+        connection = engine.connection(params)
+        result = poll(lambda: observe_ranges(engine, run, binary, connection), satisfied, params,
                       'no unavailable or under-replicated ranges', trace=range_counts)
     except WaitTimeout as exc:
         module.fail_json(**exc.as_result())

@@ -184,10 +184,9 @@ upgrade:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.distsql.upgrade.plugins.module_utils.adapters import get_adapter
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines import get_engine
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
 from ansible_collections.distsql.upgrade.plugins.module_utils.runner import timed_runner
-from ansible_collections.distsql.upgrade.plugins.module_utils.version_probe import probe
 
 
 def main():
@@ -211,8 +210,8 @@ def main():
     )
     params = module.params
     try:
-        adapter = get_adapter(params['engine'])
-        result = probe(adapter, timed_runner(module.run_command, params['command_timeout']), params)
+        engine = get_engine(params['engine'])
+        result = engine.probe(timed_runner(module.run_command, params['command_timeout']), params)
     except DistsqlError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **result)

@@ -90,3 +90,12 @@ def test_runs_in_check_mode(fake_cli, module_runner):
     result = module_runner("node_status", base_args(fake_cli), check_mode=True)
     assert result["changed"] is False
     assert len(result["nodes"]) == 5
+
+
+def test_named_node_is_returned_on_its_own(fake_cli, module_runner):
+    fake_cli.respond("node status", fixture_text(LIVE_CSV))
+    result = module_runner("node_status", base_args(fake_cli, node="2"))
+    assert result["node"]["id"] == 2 and result["node"] == result["nodes"][1]
+    missing = module_runner("node_status", base_args(fake_cli, node="99"))
+    assert missing["node"] is None
+    assert "node" not in module_runner("node_status", base_args(fake_cli))

@@ -3,9 +3,9 @@ import os
 
 import pytest
 
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family.node_status import NODE_KEYS, parse_node_status
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
-from ansible_collections.distsql.upgrade.plugins.module_utils.health import condition_met, find_node, summarize_ranges
-from ansible_collections.distsql.upgrade.plugins.module_utils.node_status import parse_node_status, summarize_nodes
+from ansible_collections.distsql.upgrade.plugins.module_utils.health import condition_met, find_node, summarize_nodes, summarize_ranges
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "cockroach")
 
@@ -63,3 +63,33 @@ def test_unknown_condition_is_refused():
         condition_met("all_happy", nodes, summary, node_ref="1")
     assert str(caught.value) == ("unknown wait condition 'all_happy'; expected one of none, all_live, same_build, "
                                  "node_live, node_ready, node_not_live")
+
+
+def _node(**fields):
+    node = dict((key, None) for key in NODE_KEYS)
+    node.update({'id': 1, 'is_live': True, 'is_available': True, 'membership': 'active', 'build': 'v24.1.0'})
+    node.update(fields)
+    return node
+
+
+@pytest.mark.parametrize('nodes, expected', [
+    ([], {'total': 0, 'live': 0, 'dead': 0, 'unavailable': 0, 'decommissioned': 0, 'decommissioning': 0,
+          'draining': 0, 'builds': [], 'all_live': False, 'same_build': False}),
+    ([_node(), _node(id=2, is_draining=True)],
+     {'total': 2, 'live': 2, 'dead': 0, 'unavailable': 0, 'decommissioned': 0, 'decommissioning': 0,
+      'draining': 1, 'builds': ['v24.1.0'], 'all_live': True, 'same_build': True}),
+    ([_node(), _node(id=2, build=None)],
+     {'total': 2, 'live': 2, 'dead': 0, 'unavailable': 0, 'decommissioned': 0, 'decommissioning': 0,
+      'draining': 0, 'builds': ['v24.1.0'], 'all_live': True, 'same_build': False}),
+    ([_node(), _node(id=2, build=None, is_live=False, is_available=False)],
+     {'total': 2, 'live': 1, 'dead': 1, 'unavailable': 0, 'decommissioned': 0, 'decommissioning': 0,
+      'draining': 0, 'builds': ['v24.1.0'], 'all_live': False, 'same_build': True}),
+    ([_node(), _node(id=2, membership='decommissioning', is_decommissioning=True, build='v23.2.5')],
+     {'total': 2, 'live': 2, 'dead': 0, 'unavailable': 0, 'decommissioned': 0, 'decommissioning': 1,
+      'draining': 0, 'builds': ['v23.2.5', 'v24.1.0'], 'all_live': True, 'same_build': False}),
+    ([_node(), _node(id=2, membership='decommissioned', build='v23.2.5', is_live=False, is_draining=True)],
+     {'total': 2, 'live': 1, 'dead': 0, 'unavailable': 0, 'decommissioned': 1, 'decommissioning': 0,
+      'draining': 0, 'builds': ['v24.1.0'], 'all_live': True, 'same_build': True}),
+])
+def test_summarize_nodes(nodes, expected):
+    assert summarize_nodes(nodes) == expected

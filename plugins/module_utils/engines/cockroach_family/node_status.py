@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 distsql.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Typed node dicts from `cockroach node status` / `kwbase node status` output, and a cluster summary.
+"""Typed node dicts from `cockroach node status` / `kwbase node status` output (health.summarize_nodes sums them up).
 
 Columns are looked up by header name, so any combination of --ranges/--stats/--decommission/--all
 and every version band (v19.2 ... current, KWDB) parses the same way.
@@ -17,6 +17,7 @@ import re
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import OutputParseError
 from ansible_collections.distsql.upgrade.plugins.module_utils.tabular import parse_tabular
 
+# The members of the family; a new fork of CockroachDB joins here.
 ENGINES = ('cockroachdb', 'kwdb')
 NULL = 'NULL'
 
@@ -114,42 +115,3 @@ def _parse_offset(text):
     digits = text[1:].replace(':', '')
     minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
     return datetime.timezone(sign * datetime.timedelta(minutes=minutes))
-
-
-def split_host_port(addr):
-    """Split 'host:port' or '[v6]:port' into (host, port) with port an int; IPv6 brackets are removed."""
-    if not addr:
-        raise OutputParseError('address', 'the address is empty')
-    match = re.match(r'^\[(?P<host>[^\]]+)\]:(?P<port>\d+)$', addr) or re.match(r'^(?P<host>[^:\[\]]+):(?P<port>\d+)$', addr)
-    if not match:
-        raise OutputParseError('address', 'expected host:port or [ipv6]:port, got %r' % addr)
-    port = int(match.group('port'))
-    if not 0 < port < 65536:
-        raise OutputParseError('address', 'port %d out of range in %r' % (port, addr))
-    return match.group('host'), port
-
-
-def summarize_nodes(nodes):
-    """Counts and verdicts over parse_node_status() output.
-
-    decommissioned: membership 'decommissioned'; every other count looks only at the remaining (member) nodes.
-    live: is_live true. dead: is_live false. unavailable: live but not available (KWDB UPGRADING, or a
-    liveness record about to expire). all_live: there is at least one member node and every member node is
-    live and available. builds: sorted distinct builds the member nodes report. same_build: exactly one build
-    and no live member node without one.
-    """
-    members = [node for node in nodes if node['membership'] != 'decommissioned']
-    live = [node for node in members if node['is_live']]
-    builds = sorted(set(node['build'] for node in members if node['build']))
-    return {
-        'total': len(nodes),
-        'live': len(live),
-        'dead': len(members) - len(live),
-        'unavailable': len([node for node in live if not node['is_available']]),
-        'decommissioned': len(nodes) - len(members),
-        'decommissioning': len([node for node in members if node['membership'] == 'decommissioning']),
-        'draining': len([node for node in members if node['is_draining']]),
-        'builds': builds,
-        'all_live': bool(members) and all(node['is_live'] and node['is_available'] for node in members),
-        'same_build': len(builds) == 1 and all(node['build'] for node in live),
-    }

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 distsql.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""`cockroach node status` / `kwbase node status` output of every version band, as typed node dicts."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,11 +11,12 @@ import os
 
 import pytest
 
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family.node_status import NODE_KEYS, parse_node_status
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import OutputParseError
-from ansible_collections.distsql.upgrade.plugins.module_utils.node_status import (
-    NODE_KEYS, parse_node_status, split_host_port, summarize_nodes)
+from ansible_collections.distsql.upgrade.plugins.module_utils.health import summarize_nodes
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'fixtures')
 
 
 def fixture(name):
@@ -132,62 +134,6 @@ def test_kwdb_upgrading_node_is_live_but_unavailable():
     assert summarize_nodes(nodes) == {
         'total': 3, 'live': 2, 'dead': 1, 'unavailable': 1, 'decommissioned': 0, 'decommissioning': 0,
         'draining': 0, 'builds': ['V3.2.0', 'V3.2.1'], 'all_live': False, 'same_build': False}
-
-
-def _node(**fields):
-    node = dict((key, None) for key in NODE_KEYS)
-    node.update({'id': 1, 'is_live': True, 'is_available': True, 'membership': 'active', 'build': 'v24.1.0'})
-    node.update(fields)
-    return node
-
-
-@pytest.mark.parametrize('nodes, expected', [
-    ([], {'total': 0, 'live': 0, 'dead': 0, 'unavailable': 0, 'decommissioned': 0, 'decommissioning': 0,
-          'draining': 0, 'builds': [], 'all_live': False, 'same_build': False}),
-    ([_node(), _node(id=2, is_draining=True)],
-     {'total': 2, 'live': 2, 'dead': 0, 'unavailable': 0, 'decommissioned': 0, 'decommissioning': 0,
-      'draining': 1, 'builds': ['v24.1.0'], 'all_live': True, 'same_build': True}),
-    ([_node(), _node(id=2, build=None)],
-     {'total': 2, 'live': 2, 'dead': 0, 'unavailable': 0, 'decommissioned': 0, 'decommissioning': 0,
-      'draining': 0, 'builds': ['v24.1.0'], 'all_live': True, 'same_build': False}),
-    ([_node(), _node(id=2, build=None, is_live=False, is_available=False)],
-     {'total': 2, 'live': 1, 'dead': 1, 'unavailable': 0, 'decommissioned': 0, 'decommissioning': 0,
-      'draining': 0, 'builds': ['v24.1.0'], 'all_live': False, 'same_build': True}),
-    ([_node(), _node(id=2, membership='decommissioning', is_decommissioning=True, build='v23.2.5')],
-     {'total': 2, 'live': 2, 'dead': 0, 'unavailable': 0, 'decommissioned': 0, 'decommissioning': 1,
-      'draining': 0, 'builds': ['v23.2.5', 'v24.1.0'], 'all_live': True, 'same_build': False}),
-    ([_node(), _node(id=2, membership='decommissioned', build='v23.2.5', is_live=False, is_draining=True)],
-     {'total': 2, 'live': 1, 'dead': 0, 'unavailable': 0, 'decommissioned': 1, 'decommissioning': 0,
-      'draining': 0, 'builds': ['v24.1.0'], 'all_live': True, 'same_build': True}),
-])
-def test_summarize_nodes(nodes, expected):
-    assert summarize_nodes(nodes) == expected
-
-
-@pytest.mark.parametrize('addr, expected', [
-    ('[fd00:1122:3344:101::3]:32221', ('fd00:1122:3344:101::3', 32221)),
-    ('localhost:26257', ('localhost', 26257)),
-    ('cockroachdb-basic-0.cockroachdb-basic.default.svc.cluster.local:26257',
-     ('cockroachdb-basic-0.cockroachdb-basic.default.svc.cluster.local', 26257)),
-    ('10.89.0.11:26257', ('10.89.0.11', 26257)),
-])
-def test_split_host_port(addr, expected):
-    assert split_host_port(addr) == expected
-
-
-@pytest.mark.parametrize('addr, message', [
-    (None, 'cannot parse address: the address is empty'),
-    ('', 'cannot parse address: the address is empty'),
-    ('localhost', "cannot parse address: expected host:port or [ipv6]:port, got 'localhost'"),
-    ('fd00::3:26257', "cannot parse address: expected host:port or [ipv6]:port, got 'fd00::3:26257'"),
-    ('host:port', "cannot parse address: expected host:port or [ipv6]:port, got 'host:port'"),
-    ('host:70000', "cannot parse address: port 70000 out of range in 'host:70000'"),
-    ('NULL', "cannot parse address: expected host:port or [ipv6]:port, got 'NULL'"),
-])
-def test_split_host_port_errors(addr, message):
-    with pytest.raises(OutputParseError) as excinfo:
-        split_host_port(addr)
-    assert str(excinfo.value) == message
 
 
 HEADER = 'id,is_live,is_available,started_at,ranges\n'

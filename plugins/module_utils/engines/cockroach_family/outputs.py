@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 distsql.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parse cluster-level CockroachDB/KWDB outputs: node drain, cluster settings and the /health?ready=1 answer."""
+"""Outputs CockroachDB and its fork KWDB print alike: the labels of `cockroach version` / `kwbase version`,
+`node drain`, cluster settings (`SHOW CLUSTER SETTING`, the cluster version among them) and the /health?ready=1 answer.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,6 +14,20 @@ import re
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import OutputParseError
 from ansible_collections.distsql.upgrade.plugins.module_utils.tabular import parse_tabular
+
+# The 'Label: value' lines of `cockroach version`; `kwbase version` prints a subset of them.
+VERSION_LABELS = {
+    'Build Tag': 'build_tag',
+    'Build Time': 'build_time',
+    'Distribution': 'distribution',
+    'Platform': 'platform',
+    'Go Version': 'go_version',
+    'C Compiler': 'c_compiler',
+    'Build Commit ID': 'build_commit_id',
+    'Build SHA-1': 'build_commit_id',
+    'Build Type': 'build_type',
+    'Enabled Assertions': 'enabled_assertions',
+}
 
 DEV_OFFSET = 1000000
 _DRAIN_PROGRESS = re.compile(r'node is draining\.\.\. (?:remaining: (?P<remaining>\d+)(?: \(complete\))?|(?P<done>done))\s*$')

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 distsql.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Outputs CockroachDB and KWDB print alike: node drain, cluster settings, the cluster version, /health?ready=1."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,16 +11,20 @@ import os
 
 import pytest
 
-from ansible_collections.distsql.upgrade.plugins.module_utils.cluster_output import (
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family.outputs import (
     parse_cluster_version_setting, parse_drain_output, parse_health_response, parse_setting_value)
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import OutputParseError
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'fixtures')
 
 
 def fixture(name):
     with open(os.path.join(FIXTURES, name), encoding='utf-8', newline='') as handle:
         return handle.read()
+
+
+__metaclass__ = type
 
 
 TIMEOUT_STDERR = ('node is draining... remaining: 50\n'

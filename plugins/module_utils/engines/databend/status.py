@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 distsql.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parse databend-meta status: `databend-metactl status` text, /v1/cluster/status JSON and /v1/health.
+"""Databend status: `databend-metactl status` text, databend-meta /v1/cluster/status JSON and /v1/health.
 
 Both status sources normalize to the same dict (see STATUS_KEYS), so callers never care which one they read.
 """

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 distsql.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""`databend-metactl status`, databend-meta /v1/cluster/status and /v1/health."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,16 +11,20 @@ import os
 
 import pytest
 
-from ansible_collections.distsql.upgrade.plugins.module_utils.databend_output import (
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.status import (
     STATUS_KEYS, parse_health_json, parse_log_id, parse_meta_cluster_status, parse_metactl_status)
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import OutputParseError
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'fixtures')
 
 
 def fixture(name):
     with open(os.path.join(FIXTURES, name), encoding='utf-8', newline='') as handle:
         return handle.read()
+
+
+__metaclass__ = type
 
 
 def log_id(term, node_id, index):

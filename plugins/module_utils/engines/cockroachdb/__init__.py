@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 distsql.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CockroachDB: the engine object ENGINE and its capabilities, one module each.
+
+versions.py   the version grammar and order (SCHEME)
+upgrades.py   the release calendar and upgrade-path rules (plan_cockroachdb)
+outputs.py    `cockroach version` in every variant
+
+What KWDB shares (connection flags, node status, range health, drain/settings/health outputs) is in
+engines/cockroach_family. A new capability is a new module here, listed in the ENGINE call below.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family.engine import SqlEngine
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroachdb import outputs, upgrades, versions
+
+
+class CockroachDB(SqlEngine):
+    name = 'cockroachdb'
+    default_binary = '/usr/local/bin/cockroach'
+    internal_schema = 'crdb_internal'
+    version_scheme = versions.SCHEME
+
+    def parse_version_output(self, text):
+        return outputs.parse_cockroach_version(text)
+
+    def plan_upgrade(self, current, target, params):
+        return upgrades.plan_cockroachdb(current['version'], target['version'],
+                                         cluster_version=params.get('cluster_version'),
+                                         allow_prerelease=params.get('allow_prerelease', False))
+
+
+ENGINE = CockroachDB(
+    outputs=outputs,
+    upgrades=upgrades,
+    versions=versions,
+)

@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 distsql.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""KWDB/KaiwuDB, the CockroachDB fork: the engine object ENGINE and its capabilities, one module each.
+
+versions.py   the version grammar and order (SCHEME)
+upgrades.py   the upgrade rules of deploy.sh and the export/import generations (plan_kwdb)
+outputs.py    `kwbase version` (KaiwuDB and KWDB builds)
+
+What it shares with CockroachDB is in engines/cockroach_family. A new capability is a new module here, listed in
+the ENGINE call below.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family.engine import SqlEngine
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.kwdb import outputs, upgrades, versions
+
+
+class Kwdb(SqlEngine):
+    name = 'kwdb'
+    default_binary = '/usr/local/kaiwudb/bin/kwbase'
+    internal_schema = 'kwdb_internal'
+    version_scheme = versions.SCHEME
+
+    def parse_version_output(self, text):
+        return outputs.parse_kwbase_version(text)
+
+    def plan_upgrade(self, current, target, params):
+        return upgrades.plan_kwdb(current['version'], target['version'],
+                                  current_extended=params.get('extended_version'),
+                                  target_extended=params.get('target_extended_version'),
+                                  bypass_version_check=params.get('bypass_version_check', False))
+
+
+ENGINE = Kwdb(
+    outputs=outputs,
+    upgrades=upgrades,
+    versions=versions,
+)
