@@ -11,6 +11,9 @@ import os
 import sys
 
 COMMAND_KEYS = ("node status", "node drain", "sql", "version", "--cmd ver")
+# A scenario may answer one SQL statement on its own under "sql: <statement>" (the text after -e); a statement
+# without such a key is answered from "sql" as before.
+STATEMENT_KEY_PREFIX = "sql: "
 
 
 def command_key(argv):
@@ -19,6 +22,16 @@ def command_key(argv):
         if joined.startswith(key) or (key == "--cmd ver" and "--cmd ver" in joined):
             return key
     return joined
+
+
+def statement_key(state_dir, argv, key):
+    """The "sql: <statement>" key when the scenario has one for this call's statement, else ``key``."""
+    if key != "sql" or "-e" not in argv[:-1]:
+        return key
+    with open(os.path.join(state_dir, "scenario.json"), encoding="utf-8") as source:
+        scenario = json.load(source)
+    specific = STATEMENT_KEY_PREFIX + argv[argv.index("-e") + 1]
+    return specific if specific in scenario else key
 
 
 def next_response(state_dir, key):
@@ -42,7 +55,7 @@ def main():
     argv = sys.argv[1:]
     with open(os.path.join(state_dir, "calls.jsonl"), "a", encoding="utf-8") as calls:
         calls.write(json.dumps(argv) + "\n")
-    response = next_response(state_dir, command_key(argv))
+    response = next_response(state_dir, statement_key(state_dir, argv, command_key(argv)))
     sys.stdout.write(response.get("stdout", ""))
     sys.stderr.write(response.get("stderr", ""))
     return response.get("rc", 0)
