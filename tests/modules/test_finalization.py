@@ -131,6 +131,20 @@ def test_finalized_waits_through_the_upgrade_steps(fake_cli, module_runner):
     assert changes_run(fake_cli) == ["RESET CLUSTER SETTING " + AUTO, "SET CLUSTER SETTING version = '24.1'"]
 
 
+def test_finalized_joins_a_finalization_that_runs_on_its_own(fake_cli, module_runner):
+    cluster(fake_cli, ["23.2-upgrading-to-24.1-step-004", "23.2-upgrading-to-24.1-step-004",
+                       "23.2-upgrading-to-24.1-step-016", "24.1"], jobs=JOBS_RUNNING)
+    fake_cli.respond("sql: SHOW JOBS", fixture_text(JOBS_RUNNING), fixture_text(JOBS_RUNNING), fixture_text(JOBS_RUNNING),
+                     fixture_text(JOBS_NONE))
+    result = module_runner("finalization", base_args(fake_cli, state="finalized", interval=0.1, stable_checks=2))
+    assert result.get("failed") is not True
+    assert result["changed"] is False and result["changes"] == []
+    assert [entry["cluster_version"] for entry in result["trace"]] == [
+        "23.2-upgrading-to-24.1-step-004", "23.2-upgrading-to-24.1-step-016", "24.1", "24.1"]
+    assert result["finalized"] is True and result["jobs_running"] == []
+    assert changes_run(fake_cli) == []
+
+
 def test_finalized_refuses_a_lagging_node(fake_cli, module_runner):
     cluster(fake_cli, ["23.2"], nodes=NODES_MIXED, auto=("false",))
     result = module_runner("finalization", base_args(fake_cli, state="finalized"))

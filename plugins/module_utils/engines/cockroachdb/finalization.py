@@ -294,7 +294,7 @@ def finalize(engine, runner, binary, connection, params, check_mode=False, clock
     version_change = {'setting': settings.VERSION_SETTING, 'before': state['cluster_version'], 'after': target}
     if check_mode:
         planned = releases + ([version_change] if mode == 'set' else [])
-        return dict(state, target=target, changes=planned, changed=True, diff=_diff(planned))
+        return dict(state, target=target, changes=planned, changed=bool(planned), diff=_diff(planned))
     changes = []
     try:
         _apply(run, binary, connection, releases, changes)
@@ -320,7 +320,8 @@ def finalize(engine, runner, binary, connection, params, check_mode=False, clock
         details = {'target': target, 'changes': changes}
         details.update(getattr(exc, 'as_result', dict)())
         raise FinalizationFailed('finalizing to %s: %s' % (target, exc), details)
-    result = dict(final, target=target, changes=changes, changed=True, diff=_diff(changes),
+    # A finalization that was already running and needed no release changed nothing itself: changed is False.
+    result = dict(final, target=target, changes=changes, changed=bool(changes), diff=_diff(changes),
                   elapsed=round(clock() - start, 3))
     if waited is not None:
         result.update(checks=waited.checks, trace=waited.trace)

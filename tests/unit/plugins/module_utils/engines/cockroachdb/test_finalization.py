@@ -344,7 +344,18 @@ def test_finalize_gives_the_set_statement_what_is_left_of_the_timeout():
 def test_finalize_already_running_skips_the_set():
     fake = cluster(['23.2-upgrading-to-24.1-step-016', '24.1'])
     result = fin.finalize(ENGINE, runner_for(fake), BINARY, CONNECTION, params())
-    assert result['changes'] == [] and result['changed'] is True and fake.changes() == []
+    assert result['changes'] == [] and result['changed'] is False and fake.changes() == []
+    assert [entry['cluster_version'] for entry in result['trace']] == ['24.1']
+
+
+def test_finalize_already_running_still_releases_a_hold():
+    fake = cluster(['23.2-upgrading-to-24.1-step-016', '24.1'], auto_upgrade='false')
+    fake.on('SHOW CLUSTER SETTING cluster.auto_upgrade.enabled', show(fin.AUTO_UPGRADE, 'false'), show(fin.AUTO_UPGRADE, 'true'))
+    fake.on('RESET CLUSTER SETTING cluster.auto_upgrade.enabled', TAG)
+    result = fin.finalize(ENGINE, runner_for(fake), BINARY, CONNECTION, params())
+    assert result['changed'] is True
+    assert result['changes'] == [{'setting': fin.AUTO_UPGRADE, 'before': 'false', 'after': 'true'}]
+    assert fake.changes() == ['RESET CLUSTER SETTING cluster.auto_upgrade.enabled']
 
 
 def test_finalize_already_done_is_no_change():
