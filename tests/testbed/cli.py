@@ -5,14 +5,16 @@ it receives the Lab and the parsed arguments and returns the exit code.
 """
 import argparse
 import json
+import os
 import signal
 import subprocess
 import sys
 import threading
 
-from . import faults, workload
+from . import faults, jobs, workload
 from .hostlab import Lab, LabError
-from .provision import CockroachDeployment
+from .provision import MULTI_REPLICA, STANDALONE, ProvisionError
+from .upgrade_lab import bring_up
 
 COMMANDS = []
 
@@ -48,21 +50,45 @@ def image(lab, args):
     return 0
 
 
-@command("up", "start a cluster and leave it running; prints the inventory path",
+def _sim_option(text):
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError("%r must look like NAME=VALUE" % text)
+    try:
+        return name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("simulator option %s needs a number, got %r" % (name, value)) from None
+
+
+@command("up", "start a cluster and leave it running; prints the inventory path (with --engine: inventory.yml)",
          NAME,
-         arg("--nodes", type=int, default=3, help="number of nodes (node1..nodeN)"),
-         arg("--lb", action="store_true", help="add a load balancer host named lb"),
+         arg("--nodes", type=int, help="number of nodes node1..nodeN (default 3; standalone: 1)"),
+         arg("--lb", action="store_true", help="add a load balancer host named lb (haproxy in front of the nodes)"),
          arg("--subnet-index", type=int, help="K in 10.89.K.0/24 (default: from the name)"),
          arg("--engine", choices=["cockroachdb"], help="install and start this database on the nodes"),
-         arg("--version", help="release to install with --engine, e.g. v23.2.9"))
+         arg("--version", help="release to install with --engine, e.g. v23.2.9"),
+         arg("--topology", choices=["multi-replica", "standalone"], default="multi-replica",
+             help="with --engine: nodes joined with `cockroach start` (default), or one `start-single-node`"),
+         arg("--secure", action="store_true", help="with --engine: certificates and the securecockroachdb unit"),
+         arg("--sim", action="append", default=[], type=_sim_option, metavar="NAME=SECONDS",
+             help="simulator timing knob (liveness_ttl, catchup_seconds, finalize_delay, schema_change_seconds, "
+                  "ranges); repeatable"))
 def up(lab, args):
     if bool(args.engine) != bool(args.version):
         raise SystemExit("--engine and --version go together")
-    cluster = lab.up(args.name, args.nodes, lb=args.lb, subnet_index=args.subnet_index, keep=True)
-    if args.engine:
-        CockroachDeployment(lab, cluster).deploy(args.version)
-    print(cluster.write_inventory(groups={"cockroach": [node.hostname for node in cluster.nodes]})
-          if args.engine else cluster.inventory_path)
+    if not args.engine:
+        if args.topology != "multi-replica" or args.secure or args.sim:
+            raise SystemExit("--topology, --secure and --sim need --engine")
+        cluster = lab.up(args.name, args.nodes or 3, lb=args.lb, subnet_index=args.subnet_index, keep=True)
+        print(cluster.inventory_path)
+        return 0
+    topology = STANDALONE if args.topology == "standalone" else MULTI_REPLICA
+    try:
+        path = bring_up(lab, args.name, nodes=args.nodes, lb=args.lb, version=args.version, topology=topology,
+                        secure=args.secure, subnet_index=args.subnet_index, **dict(args.sim))[3]
+    except (ProvisionError, ValueError) as error:
+        raise LabError(str(error)) from None
+    print(path)
     return 0
 
 
@@ -96,6 +122,11 @@ def list_clusters(lab, args):
          arg("--json", action="store_true", help="print the inventory as YAML-style JSON instead"))
 def inventory(lab, args):
     cluster = lab.cluster(args.name)
+    saved = os.path.join(cluster.dir, "inventory.json")
+    if os.path.exists(saved):  # written by `up --engine`: its inventory.yml is the one to use
+        with open(saved, encoding="utf-8") as source:
+            print(json.dumps(json.load(source), indent=1) if args.json else cluster.yaml_inventory_path)
+        return 0
     print(json.dumps(cluster.inventory_dict(), indent=1) if args.json else cluster.write_inventory())
     return 0
 
@@ -163,19 +194,48 @@ def workload_command(lab, args):
     return 0
 
 
-@command("fault", "set or clear the simulator faults of one node (<shared dir>/faults/<node>.json); prints them",
+@command("fault", "set or clear simulator faults (<shared dir>/faults/<node>.json, format in faults.py); prints them",
          NAME,
-         arg("--node", required=True, help="hostname (node1, node2, ...)"),
+         arg("--node", help="hostname (node1, node2, ...); default: every node"),
          arg("--set", action="append", default=[], metavar="NAME=VALUE",
-             help="crash_on_start, never_ready, hang_on_stop (true/false) or slow_catchup_seconds (seconds); repeatable"),
-         arg("--clear", action="store_true", help="remove every fault of the node"))
+             help="crash_on_start, never_ready, hang_on_stop (true/false), slow_catchup_seconds or "
+                  "slow_drain_seconds (seconds); repeatable"),
+         arg("--version", help="limit the faults to the build with this tag (e.g. v24.1.4); with --clear: clear "
+                               "only that version's"),
+         arg("--clear", action="store_true", help="remove the faults of the node(s)"))
 def fault_command(lab, args):
     if bool(args.set) == args.clear:
         raise LabError("fault needs --set NAME=VALUE (repeatable) or --clear")
     cluster = lab.cluster(args.name)
-    if args.clear:
-        faults.clear_faults(cluster, args.node)
+    hosts = [cluster.host(args.node)] if args.node else cluster.nodes
+    assignments = dict(faults.parse_assignment(text) for text in args.set)
+    for host in hosts:
+        if args.clear:
+            faults.clear_faults(cluster, host, version=args.version)
+        else:
+            faults.set_fault(cluster, host, version=args.version, **assignments)
+    if args.node:
+        print(json.dumps(faults.read_faults(cluster, args.node), sort_keys=True))
     else:
-        faults.set_fault(cluster, args.node, **dict(faults.parse_assignment(text) for text in args.set))
-    print(json.dumps(faults.read_faults(cluster, args.node), sort_keys=True))
+        print(json.dumps({host.hostname: faults.read_faults(cluster, host) for host in hosts}, sort_keys=True))
+    return 0
+
+
+@command("job", "add job rows to a simulated CockroachDB cluster (what SHOW JOBS lists), or remove them",
+         NAME,
+         arg("--add", metavar="JOB_TYPE", help="job type as SHOW JOBS prints it, e.g. \"NEW SCHEMA CHANGE\""),
+         arg("--status", default="running", help="job status (default running)"),
+         arg("--description", help="job description (default: a statement fitting the type)"),
+         arg("--user", default="root", help="user_name of the job (default root)"),
+         arg("--clear-added", action="store_true", help="remove every job added with --add"))
+def job_command(lab, args):
+    if bool(args.add) == args.clear_added:
+        raise LabError("job needs --add JOB_TYPE or --clear-added")
+    cluster = lab.cluster(args.name)
+    if args.add:
+        print(jobs.add_job(cluster, args.add, status=args.status, description=args.description,
+                           user=args.user)["job_id"])
+    else:
+        for job_id in jobs.clear_added(cluster):
+            print(job_id)
     return 0

@@ -279,10 +279,11 @@ class Lab:
     def cluster_dir(self, name):
         return os.path.join(self.clusters_dir, name)
 
-    def up(self, name, n_nodes, lb=False, subnet_index=None, keep=False, timeout=120):
+    def up(self, name, n_nodes, lb=False, subnet_index=None, keep=False, timeout=120, mounts=None):
         """Start a fresh cluster (leftovers of the same name are removed first) and wait until every host answers SSH.
 
         keep=False registers the cluster for teardown at exit and on SIGTERM/SIGINT; keep=True leaves it running.
+        mounts: {hostname: [(controller path, container path, "ro" or "rw")]}, extra bind mounts per host.
         """
         if not CLUSTER_NAME_RE.match(name):
             raise LabError("cluster name %r must match %s" % (name, CLUSTER_NAME_RE.pattern))
@@ -299,7 +300,7 @@ class Lab:
             with _FileLock(MACHINE_LOCK):
                 cluster = Cluster.plan(self, name, n_nodes, lb, self._choose_subnet_index(name, subnet_index))
                 self._create_network(name, cluster.subnet_index)
-                cluster.create_containers(owner_pid=0 if keep else os.getpid())
+                cluster.create_containers(owner_pid=0 if keep else os.getpid(), mounts=mounts)
             cluster.wait_ready(timeout)
         except BaseException:
             self.down(name)
@@ -479,11 +480,13 @@ class Host:
         self.lab.podman("start", self.name, timeout=timeout)
         self.wait_ready(timeout)
 
-    def run_argv(self, image, shared_dir, cluster, owner_pid, all_hosts):
+    def run_argv(self, image, shared_dir, cluster, owner_pid, all_hosts, mounts=()):
         argv = ["run", "--detach", "--name", self.name, "--hostname", self.hostname, "--network", cluster,
                 "--ip", self.ip, "--mac-address", self.mac, "--systemd=always", "--dns", "127.0.0.1",
                 "--label", "%s=%s" % (LABEL_CLUSTER, cluster), "--label", "%s=%d" % (LABEL_PID, owner_pid),
                 "--volume", "%s:/testbed/shared" % shared_dir]
+        for source, target, mode in mounts:
+            argv += ["--volume", "%s:%s:%s" % (source, target, mode)]
         for other in all_hosts:
             if other is not self:
                 argv += ["--add-host", "%s:%s" % (other.hostname, other.ip), "--add-host", "%s:%s" % (other.name, other.ip)]
@@ -502,6 +505,7 @@ class Cluster:
         self.dir = lab.cluster_dir(name)
         self.shared_dir = os.path.join(self.dir, "shared")
         self.inventory_path = os.path.join(self.dir, "inventory.ini")
+        self.yaml_inventory_path = os.path.join(self.dir, "inventory.yml")
         self._torn_down = False
 
     @classmethod
@@ -546,10 +550,15 @@ class Cluster:
                 return host
         raise LabError("cluster %s has no host %r (hosts: %s)" % (self.name, hostname, ", ".join(h.hostname for h in self.hosts)))
 
-    def create_containers(self, owner_pid):
+    def create_containers(self, owner_pid, mounts=None):
         os.makedirs(self.shared_dir, exist_ok=True)
         self.save_state()
-        run_argvs = [host.run_argv(self.lab.image, self.shared_dir, self.name, owner_pid, self.hosts) for host in self.hosts]
+        mounts = mounts or {}
+        unknown = sorted(set(mounts) - set(host.hostname for host in self.hosts))
+        if unknown:
+            raise LabError("mounts name hosts not in cluster %s: %s" % (self.name, ", ".join(unknown)))
+        run_argvs = [host.run_argv(self.lab.image, self.shared_dir, self.name, owner_pid, self.hosts,
+                                   mounts.get(host.hostname, ())) for host in self.hosts]
         _in_parallel([lambda argv=argv: self.lab.podman(*argv) for argv in run_argvs])
 
     def wait_ready(self, timeout=120):
@@ -566,8 +575,11 @@ class Cluster:
             groups["lb"] = [self.lb.hostname]
         return groups
 
-    def inventory_dict(self, groups=None):
-        """A YAML-style inventory: {"all": {"vars": {...}, "hosts": {...}, "children": {group: {"hosts": {...}}}}}."""
+    def inventory_dict(self, groups=None, extra_vars=None):
+        """A YAML-style inventory: {"all": {"vars": {...}, "hosts": {...}, "children": {group: {"hosts": {...}}}}}.
+
+        ``extra_vars`` (an ordered dict) follow the connection variables in all.vars.
+        """
         groups = groups or self.default_groups()
         known = set(host.hostname for host in self.hosts)
         for group, members in groups.items():
@@ -579,21 +591,33 @@ class Cluster:
                 "ansible_user": "root",
                 "ansible_ssh_private_key_file": self.lab.key_path,
                 "ansible_ssh_common_args": INVENTORY_SSH_ARGS,
+                "ansible_ssh_pipelining": True,
                 "ansible_python_interpreter": "/usr/bin/python3",
+                **(extra_vars or {}),
             },
             "hosts": {host.hostname: {"ansible_host": host.ip} for host in self.hosts},
             "children": {group: {"hosts": {member: {} for member in members}} for group, members in groups.items()},
         }}
 
-    def write_inventory(self, path=None, groups=None):
-        """Write an Ansible INI inventory (default: <cluster dir>/inventory.ini); returns its path."""
+    def write_inventory(self, path=None, groups=None, extra_vars=None):
+        """Write an Ansible INI inventory (default: <cluster dir>/inventory.ini); returns its path.
+
+        INI holds scalars only: list and dict values of ``extra_vars`` are left out (the YAML inventory has them).
+        """
         path = path or self.inventory_path
-        inventory = self.inventory_dict(groups)["all"]
+        inventory = self.inventory_dict(groups, extra_vars)["all"]
         lines = ["%s ansible_host=%s" % (hostname, hostvars["ansible_host"]) for hostname, hostvars in inventory["hosts"].items()]
         for group, members in inventory["children"].items():
             lines += ["", "[%s]" % group] + list(members["hosts"])
-        lines += ["", "[all:vars]"] + ["%s=%s" % item for item in inventory["vars"].items()]
+        scalars = [(name, value) for name, value in inventory["vars"].items() if not isinstance(value, (list, dict))]
+        lines += ["", "[all:vars]"] + ["%s=%s" % (name, _ini_value(value)) for name, value in scalars]
         _write_if_changed(path, "\n".join(lines) + "\n")
+        return path
+
+    def write_yaml_inventory(self, path=None, groups=None, extra_vars=None):
+        """Write the inventory as YAML (default: <cluster dir>/inventory.yml); returns its path."""
+        path = path or self.yaml_inventory_path
+        _write_if_changed(path, "---\n" + yaml_dump(self.inventory_dict(groups, extra_vars)))
         return path
 
     def down(self):
@@ -616,6 +640,59 @@ class Cluster:
         _TEARDOWN.unregister(self)
         if names or network_existed:
             log("cluster %s down in %.1f s" % (self.name, time.monotonic() - started))
+
+
+def _ini_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_YAML_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@+-]*$")
+_HEX = re.compile(r"^[0-9a-f]{16,}$")  # digests: always quoted, some would read as numbers
+_YAML_WORDS = {"y", "yes", "n", "no", "true", "false", "on", "off", "null", "~"}
+
+
+def _yaml_scalar(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value)
+    if _YAML_PLAIN.match(text) and text.lower() not in _YAML_WORDS and not _HEX.match(text):
+        return text
+    return json.dumps(text)  # a JSON string is a YAML double-quoted scalar
+
+
+def _yaml_flow(value):
+    if isinstance(value, dict):
+        return "{" + ", ".join("%s: %s" % (_yaml_scalar(k), _yaml_flow(v)) for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_flow(item) for item in value) + "]"
+    return _yaml_scalar(value)
+
+
+def yaml_dump(value, indent=0):
+    """Block-style YAML for dicts and lists of scalars; an empty dict or list, and a list's dict items whose
+    values are all scalars, are written in flow style (`{}`, `- {version: v1, url: "..."}`)."""
+    pad = "  " * indent
+    lines = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item:
+                lines.append("%s%s:\n%s" % (pad, _yaml_scalar(key), yaml_dump(item, indent + 1)))
+            else:
+                lines.append("%s%s: %s\n" % (pad, _yaml_scalar(key), _yaml_flow(item)))
+        return "".join(lines)
+    for item in value:
+        if isinstance(item, dict) and item and any(isinstance(v, (dict, list)) for v in item.values()):
+            nested = yaml_dump(item, indent + 1)
+            lines.append("%s- %s\n" % (pad, nested.strip("\n").lstrip(" ")))
+        else:
+            lines.append("%s- %s\n" % (pad, _yaml_flow(item)))
+    return "".join(lines)
 
 
 def remove_stale_subnet_state(index):

@@ -3,10 +3,12 @@
 CockroachDB follows the vendor's deployment docs: the release tarball is copied to each host and
 unpacked, its binary installed as /usr/local/bin/cockroach, a `cockroach` user owns /var/lib/cockroach,
 and the documented `insecurecockroachdb.service` unit (Type=notify) runs it; `cockroach init` on the
-first node initializes the cluster.
+first node initializes the cluster. The standalone topology is one node whose unit runs
+`cockroach start-single-node` (the same unit and flags, without --join; it initializes itself).
 """
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -31,7 +33,7 @@ Requires=network.target
 [Service]
 Type=notify
 WorkingDirectory=/var/lib/cockroach
-ExecStart=/usr/local/bin/cockroach start {security} --advertise-addr={advertise} --join={join} --cache=.25 --max-sql-memory=.25
+ExecStart=/usr/local/bin/cockroach {command} {security} --advertise-addr={advertise}{join} --cache=.25 --max-sql-memory=.25
 TimeoutStopSec=300
 Restart=always
 RestartSec=10
@@ -44,6 +46,11 @@ WantedBy=default.target
 """
 
 
+MULTI_REPLICA = "multi_replica"
+STANDALONE = "standalone"
+TOPOLOGIES = (MULTI_REPLICA, STANDALONE)
+
+
 class ProvisionError(Exception):
     """A host could not be brought to the requested state."""
 
@@ -54,10 +61,37 @@ def release_dir(lab):
     return path
 
 
-def sim_config(liveness_ttl=4.5, catchup_seconds=10.0, ranges=60, finalize_delay=2.0):
+def cached_tarball(lab, version):
+    """The release tarball of ``version`` from the lab's cache: the release catalog's copy when the version is
+    in the catalog, else one built once per simulator source (both files written atomically)."""
+    catalog_dir = os.path.join(release_dir(lab), "catalog-%s" % releases.source_digest())
+    path = os.path.join(catalog_dir, releases.tarball_name(version))
+    if os.path.exists(path + ".sha256sum"):
+        return path
+    extra = os.path.join(release_dir(lab), "extra-%s" % releases.source_digest())
+    path = os.path.join(extra, releases.tarball_name(version))
+    if not os.path.exists(path + ".sha256sum"):
+        if not os.path.isdir(extra):  # the simulator changed: older builds are of no use any more
+            for name in os.listdir(release_dir(lab)):
+                if name.startswith("extra-"):
+                    shutil.rmtree(os.path.join(release_dir(lab), name), ignore_errors=True)
+        releases.build_cockroach_tarball(version, extra)
+    return path
+
+
+SIM_KNOBS = ("liveness_ttl", "heartbeat_interval", "catchup_seconds", "ranges", "finalize_delay",
+             "schema_change_seconds")
+
+
+def sim_config(liveness_ttl=4.5, catchup_seconds=10.0, ranges=60, finalize_delay=2.0, **knobs):
     """The simulator-only knobs every node reads (the real binaries have fixed, slower timings)."""
-    return {"shared_dir": SHARED_DIR, "liveness_ttl": liveness_ttl, "heartbeat_interval": 1.0,
-            "catchup_seconds": catchup_seconds, "ranges": ranges, "finalize_delay": finalize_delay}
+    unknown = sorted(set(knobs) - set(SIM_KNOBS))
+    if unknown:
+        raise ProvisionError("unknown simulator option(s) %s (known: %s)" % (", ".join(unknown), ", ".join(SIM_KNOBS)))
+    config = {"shared_dir": SHARED_DIR, "liveness_ttl": liveness_ttl, "heartbeat_interval": 1.0,
+              "catchup_seconds": catchup_seconds, "ranges": int(ranges), "finalize_delay": finalize_delay}
+    config.update(knobs)
+    return config
 
 
 class CockroachDeployment:
@@ -68,10 +102,16 @@ class CockroachDeployment:
     and the `securecockroachdb.service` unit with `--certs-dir=certs`.
     """
 
-    def __init__(self, lab, cluster, secure=False, **sim_options):
+    def __init__(self, lab, cluster, secure=False, topology=MULTI_REPLICA, **sim_options):
+        if topology not in TOPOLOGIES:
+            raise ProvisionError("unknown topology %r (known: %s)" % (topology, ", ".join(TOPOLOGIES)))
+        if topology == STANDALONE and len(cluster.nodes) != 1:
+            raise ProvisionError("the standalone topology runs on one node; cluster %s has %d"
+                                 % (cluster.name, len(cluster.nodes)))
         self.lab = lab
         self.cluster = cluster
         self.secure = secure
+        self.topology = topology
         self.unit = SECURE_COCKROACH_UNIT if secure else COCKROACH_UNIT
         self.sim_options = sim_options
 
@@ -87,7 +127,7 @@ class CockroachDeployment:
         return "%s:26257" % host.hostname
 
     def tarball(self, version):
-        return releases.build_cockroach_tarball(version, release_dir(self.lab))
+        return cached_tarball(self.lab, version)
 
     def install(self, host, version):
         """Copy the release tarball to the host, unpack it and install the binary (what the docs do)."""
@@ -105,9 +145,13 @@ class CockroachDeployment:
         host.exec(["install", "-d", "-o", "cockroach", "-m", "0755", "/var/lib/cockroach"])
         host.write_file(SIM_CONFIG_PATH, json.dumps(sim_config(**self.sim_options), indent=1) + "\n")
         security = "--certs-dir=certs" if self.secure else "--insecure"
-        host.write_file("/etc/systemd/system/%s.service" % self.unit,
-                        UNIT.format(security=security, advertise=host.hostname, join=join))
+        host.write_file("/etc/systemd/system/%s.service" % self.unit, self.unit_text(host, join, security))
         host.systemctl("daemon-reload")
+
+    def unit_text(self, host, join, security):
+        if self.topology == STANDALONE:
+            return UNIT.format(command="start-single-node", security=security, advertise=host.hostname, join="")
+        return UNIT.format(command="start", security=security, advertise=host.hostname, join=" --join=" + join)
 
     def create_certificates(self):
         """CA on the first node; node and root client certificates for every node, copied into place."""
@@ -145,7 +189,8 @@ class CockroachDeployment:
         if start:
             for host in self.nodes:
                 host.systemctl("enable", "--now", self.unit)
-            self.cli(self.nodes[0], "init", *self.client_args(self.nodes[0]))
+            if self.topology != STANDALONE:
+                self.cli(self.nodes[0], "init", *self.client_args(self.nodes[0]))
             self.wait_all_live()
         return self
 

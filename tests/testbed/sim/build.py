@@ -20,7 +20,8 @@ sys.exit(main(sys.argv, BUILDINFO))
 """
 
 
-def _package_files():
+def package_files():
+    """(path, name inside the zipapp) of every simulator source file, in a fixed order."""
     for dirpath, dirnames, filenames in os.walk(SIM_ROOT):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(filenames):
@@ -33,7 +34,7 @@ def zipapp_bytes(buildinfo):
     """The executable's bytes for this build info (deterministic)."""
     payload = io.BytesIO()
     with zipfile.ZipFile(payload, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, arcname in _package_files():
+        for path, arcname in package_files():
             with open(path, "rb") as source:
                 archive.writestr(zipfile.ZipInfo(arcname, FIXED_DATE), source.read())
         main_py = MAIN_TEMPLATE % json.dumps(buildinfo, sort_keys=True, indent=1)

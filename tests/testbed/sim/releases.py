@@ -13,7 +13,7 @@ import os
 import re
 import tarfile
 
-from sim.build import zipapp_bytes
+from sim.build import package_files, zipapp_bytes
 from sim.crdb import versions as crdb_versions
 
 # series -> (first release date, Go version) from the vendors' release notes era
@@ -30,6 +30,19 @@ CRDB_SERIES = {
 }
 # real published build info, used verbatim where known (real-formats.md 1.1)
 CRDB_REAL = {"v23.1.8": {"build_time": "2023/08/04 18:11:44", "commit": "2c1d4afd2c2de091a00a4dba4392ceeaf8504a95"}}
+# The releases the simulator knows and the lab's release mirror serves (a few patches per series; the last
+# one of each series is its latest patch, the one a multi-hop upgrade steps through).
+CRDB_CATALOG = (
+    "v23.1.8", "v23.1.20", "v23.1.28",
+    "v23.2.5", "v23.2.9", "v23.2.12",
+    "v24.1.3", "v24.1.4", "v24.1.6",
+    "v24.2.1", "v24.2.3",
+    "v24.3.1", "v24.3.2",
+    "v25.1.0", "v25.1.1",
+    "v25.2.0", "v25.2.1",
+    "v25.3.0", "v25.3.1",
+    "v25.4.0", "v25.4.1",
+)
 KWDB_RELEASES = {
     "V2.2.0": ("2025/03/10", "go1.22.5", "gcc 11.4.0"),
     "V2.2.1": ("2025/05/12", "go1.22.5", "gcc 11.4.0"),
@@ -76,6 +89,27 @@ def kwbase_buildinfo(version):
             "platform": "linux amd64 (x86_64-linux-gnu)", "distribution": "", "build_type": "release"}
 
 
+def _patch_key(version):
+    return tuple(int(part) for part in re.match(r"^v(\d+)\.(\d+)\.(\d+)$", version).groups())
+
+
+def cockroach_catalog():
+    """Every CockroachDB release of the catalog, oldest first."""
+    return sorted(CRDB_CATALOG, key=_patch_key)
+
+
+def latest_patches():
+    """{series: latest patch in the catalog}, e.g. {"23.2": "v23.2.12", ...}."""
+    latest = {}
+    for version in cockroach_catalog():
+        latest[crdb_versions.series_of_tag(version)] = version
+    return latest
+
+
+def tarball_name(version):
+    return "cockroach-%s.linux-amd64.tgz" % version
+
+
 def _tar_bytes(members):
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as archive:
@@ -91,15 +125,54 @@ def _tar_bytes(members):
     return packed.getvalue()
 
 
-def build_cockroach_tarball(version, outdir):
-    """Write ``cockroach-<version>.linux-amd64.tgz`` (+ ``.sha256sum``) into ``outdir``; return the tgz path."""
+def cockroach_tarball_bytes(version):
+    """The bytes of ``cockroach-<version>.linux-amd64.tgz`` (deterministic)."""
     base = "cockroach-%s.linux-amd64" % version
     binary = zipapp_bytes(cockroach_buildinfo(version))
-    data = _tar_bytes([(base, None, 0o755), (base + "/cockroach", binary, 0o755)])
-    os.makedirs(outdir, exist_ok=True)
-    path = os.path.join(outdir, base + ".tgz")
-    with open(path, "wb") as out:
+    return _tar_bytes([(base, None, 0o755), (base + "/cockroach", binary, 0o755)])
+
+
+def _write_atomically(path, data):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "wb") as out:
         out.write(data)
-    with open(path + ".sha256sum", "w") as out:
-        out.write("%s  %s\n" % (hashlib.sha256(data).hexdigest(), base + ".tgz"))
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def build_cockroach_tarball(version, outdir):
+    """Write ``cockroach-<version>.linux-amd64.tgz`` (+ ``.sha256sum``) into ``outdir``; return the tgz path.
+
+    Both files are replaced atomically, so concurrent builders and readers never see a partial file.
+    """
+    data = cockroach_tarball_bytes(version)
+    os.makedirs(outdir, exist_ok=True)
+    path = os.path.join(outdir, tarball_name(version))
+    _write_atomically(path, data)
+    _write_atomically(path + ".sha256sum",
+                      ("%s  %s\n" % (hashlib.sha256(data).hexdigest(), tarball_name(version))).encode())
     return path
+
+
+def sha256_of(path):
+    """The digest recorded in ``<path>.sha256sum``."""
+    with open(path + ".sha256sum", encoding="utf-8") as source:
+        return source.read().split()[0]
+
+
+def source_digest():
+    """A digest of everything a simulated release is built from (the simulator's sources and the catalog)."""
+    digest = hashlib.sha256(" ".join(cockroach_catalog()).encode())
+    for path, arcname in package_files():
+        with open(path, "rb") as source:
+            digest.update(b"\0" + arcname.encode() + b"\0" + source.read())
+    return digest.hexdigest()[:16]
+
+
+def build_catalog(outdir):
+    """Write every catalog release (tgz + sha256sum) into ``outdir``; returns [{version, file, sha256}]."""
+    entries = []
+    for version in cockroach_catalog():
+        path = build_cockroach_tarball(version, outdir)
+        entries.append({"version": version, "file": os.path.basename(path), "sha256": sha256_of(path)})
+    return entries

@@ -16,7 +16,7 @@ sys.path.insert(0, TESTBED)
 
 from sim import build, releases  # noqa: E402  (needs the path above)
 
-CRDB_VERSIONS = ("v23.1.8", "v23.2.9", "v24.1.3", "v24.2.1", "v24.3.1", "v25.1.0", "v25.2.0")
+CRDB_VERSIONS = ("v23.1.8", "v23.2.9", "v24.1.3", "v24.2.1", "v24.3.1", "v25.1.0", "v25.2.0", "v25.3.0")
 KWDB_VERSIONS = ("V2.2.0", "V2.2.2", "V3.1.0")
 FAST_CONFIG = {"liveness_ttl": 2.0, "heartbeat_interval": 0.25, "catchup_seconds": 3, "ranges": 30,
                "finalize_delay": 1.0}

@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-from tests.testbed.faults import clear_faults, fault_path, parse_assignment, read_faults, set_fault
+from tests.testbed.faults import clear_faults, effective_faults, fault_path, parse_assignment, read_faults, set_fault
 from tests.testbed.hostlab import LabError
 from tests.testbed.provision import COCKROACH_BINARY, COCKROACH_UNIT, CockroachDeployment
+from sim.common.config import load_faults, select_faults  # noqa: E402  (provision puts `sim` on sys.path)
 
 pytest_plugins = ["tests.testbed.pytest_plugin"]
 
@@ -55,7 +56,7 @@ def test_set_fault_merges_into_the_file_the_simulator_reads(tmp_path):
 
 
 @pytest.mark.parametrize("flags, message", [
-    ({"bogus": True}, "unknown fault 'bogus' (known: crash_on_start, hang_on_stop, never_ready, slow_catchup_seconds)"),
+    ({"bogus": True}, "unknown fault 'bogus' (known: crash_on_start, hang_on_stop, never_ready, slow_catchup_seconds, slow_drain_seconds)"),
     ({"never_ready": "yes"}, "fault never_ready needs true or false, got 'yes'"),
     ({"slow_catchup_seconds": 0}, "fault slow_catchup_seconds needs a positive number of seconds, got 0"),
     ({"slow_catchup_seconds": True}, "fault slow_catchup_seconds needs a positive number of seconds, got True"),
@@ -68,6 +69,33 @@ def test_set_fault_refuses_unknown_names_and_wrong_values(tmp_path, flags, messa
     assert not os.path.exists(fault_path(cluster, "node1"))
 
 
+def test_faults_limited_to_a_version_sit_beside_the_others(tmp_path):
+    cluster = StubCluster(str(tmp_path), ["node1", "node2"])
+    set_fault(cluster, "node2", never_ready=True)
+    assert set_fault(cluster, "node2", version="v24.1.4", crash_on_start=True) == {
+        "never_ready": True, "versions": {"v24.1.4": {"crash_on_start": True}}}
+    set_fault(cluster, "node2", version="v24.1.4", slow_drain_seconds=5)
+    set_fault(cluster, "node2", version="v24.1.6", hang_on_stop=True)
+    document = read_faults(cluster, "node2")
+    assert document["versions"] == {"v24.1.4": {"crash_on_start": True, "slow_drain_seconds": 5.0},
+                                    "v24.1.6": {"hang_on_stop": True}}
+    # what each build applies: the simulators' rule (sim/common/config.py) and the controller's agree
+    for tag, expected in (("v23.2.9", {"never_ready": True}),
+                          ("v24.1.4", {"never_ready": True, "crash_on_start": True, "slow_drain_seconds": 5.0}),
+                          ("v24.1.6", {"never_ready": True, "hang_on_stop": True})):
+        assert effective_faults(document, tag) == expected
+        assert select_faults(document, tag) == expected
+        assert load_faults({"shared_dir": str(tmp_path)}, "node2", tag) == expected
+    assert clear_faults(cluster, "node2", version="v24.1.4") == {"never_ready": True,
+                                                                 "versions": {"v24.1.6": {"hang_on_stop": True}}}
+    assert clear_faults(cluster, "node2", version="v24.1.6") == {"never_ready": True}
+    clear_faults(cluster, "node2")
+    assert not os.path.exists(fault_path(cluster, "node2"))
+    with pytest.raises(LabError) as raised:
+        set_fault(cluster, "node1", version="latest", crash_on_start=True)
+    assert str(raised.value) == "fault version 'latest' must be a release tag such as v24.1.4"
+
+
 def test_set_fault_refuses_a_host_outside_the_cluster(tmp_path):
     with pytest.raises(LabError) as raised:
         set_fault(StubCluster(str(tmp_path), ["node1"]), "node7", crash_on_start=True)
@@ -78,6 +106,7 @@ def test_set_fault_refuses_a_host_outside_the_cluster(tmp_path):
     ("never_ready=true", ("never_ready", True)),
     ("hang_on_stop=False", ("hang_on_stop", False)),
     ("slow_catchup_seconds=12.5", ("slow_catchup_seconds", 12.5)),
+    ("slow_drain_seconds=3", ("slow_drain_seconds", 3.0)),
 ])
 def test_parse_assignment(text, parsed):
     assert parse_assignment(text) == parsed
@@ -243,4 +272,4 @@ def test_fault_command_line_sets_and_clears(crdb):
 
     refused = subprocess.run(cli + ["--set", "bogus=1"], capture_output=True, text=True, check=False)
     assert (refused.returncode, refused.stderr) == (
-        1, "error: unknown fault 'bogus' (known: crash_on_start, hang_on_stop, never_ready, slow_catchup_seconds)\n")
+        1, "error: unknown fault 'bogus' (known: crash_on_start, hang_on_stop, never_ready, slow_catchup_seconds, slow_drain_seconds)\n")

@@ -155,7 +155,7 @@ def test_initial_wait_covering_the_lb_check_leaves_only_the_ended_session(crdb, 
     try:
         summary = restart_under_load(crdb, restart, tmp_path / "initial-wait.json")
     finally:
-        run_sql(deployment, cluster, "RESET CLUSTER SETTING server.shutdown.initial_wait", "RESET CLUSTER SETTING")
+        run_sql(deployment, cluster, "RESET CLUSTER SETTING server.shutdown.initial_wait", "SET CLUSTER SETTING")  # RESET's tag (FS 3)
     report(capsys, "drain (initial_wait %s)+stop+start node2" % wait, summary)
 
     assert served_while_unready == [(1,)]

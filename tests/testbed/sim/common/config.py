@@ -32,6 +32,20 @@ def load_config():
     return config
 
 
-def load_faults(config, host):
-    """Faults injected for ``host`` ({} when none): crash_on_start, never_ready, slow_catchup_seconds, hang_on_stop."""
-    return _read_json(os.path.join(config["shared_dir"], "faults", "%s.json" % host))
+def select_faults(document, *tags):
+    """The faults a build applies: the top-level keys, overlaid by the "versions" entry of each of its ``tags``.
+
+    Format (tests/testbed/faults.py): {"never_ready": true, "versions": {"v24.1.4": {"crash_on_start": true}}}.
+    """
+    faults = {name: value for name, value in document.items() if name != "versions"}
+    versions = document.get("versions") or {}
+    for tag in tags:
+        faults.update(versions.get(tag) or {})
+    return faults
+
+
+def load_faults(config, host, tag=None):
+    """Faults injected for ``host`` and the build ``tag`` ({} when none): crash_on_start, never_ready,
+    slow_catchup_seconds, hang_on_stop, slow_drain_seconds."""
+    document = _read_json(os.path.join(config["shared_dir"], "faults", "%s.json" % host))
+    return select_faults(document, *([tag] if tag else []))

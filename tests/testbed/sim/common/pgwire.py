@@ -16,7 +16,9 @@ at the next message boundary even inside a transaction. Clients that send the st
 simple query) on a TCP_NODELAY socket, so no Nagle / delayed-ACK stall adds to each round trip.
 """
 import datetime
+import decimal
 import json
+import math
 import re
 import select
 import socket
@@ -36,11 +38,12 @@ OID_TIMESTAMPTZ = 1184
 OID_INTERVAL = 1186
 OID_NUMERIC = 1700
 OID_JSONB = 3802
+OID_TEXT_ARRAY = 1009
 
 TYPE_NAMES = {
     OID_BOOL: "BOOL", OID_INT8: "INT8", OID_INT2: "INT2", OID_INT4: "INT4", OID_TEXT: "STRING",
     OID_FLOAT8: "FLOAT8", OID_TIMESTAMP: "TIMESTAMP", OID_TIMESTAMPTZ: "TIMESTAMPTZ",
-    OID_INTERVAL: "INTERVAL", OID_NUMERIC: "DECIMAL", OID_JSONB: "JSONB",
+    OID_INTERVAL: "INTERVAL", OID_NUMERIC: "DECIMAL", OID_JSONB: "JSONB", OID_TEXT_ARRAY: "STRING[]",
 }
 
 SSL_REQUEST = 80877103
@@ -74,10 +77,45 @@ class Result:
 
 
 def format_timestamp(value):
-    """TIMESTAMP text the way CockroachDB prints it: microseconds with trailing zeros dropped."""
+    """TIMESTAMP text the way CockroachDB prints it: microseconds with trailing zeros dropped.
+
+    A timezone-aware value (TIMESTAMPTZ, always UTC here) gets the offset as `-07` formats it: `+00`.
+    """
     text = value.strftime("%Y-%m-%d %H:%M:%S")
     fraction = ("%06d" % value.microsecond).rstrip("0")
-    return text + ("." + fraction if fraction else "")
+    text += "." + fraction if fraction else ""
+    if value.tzinfo is not None:
+        offset = int(value.utcoffset().total_seconds()) // 60
+        sign = "-" if offset < 0 else "+"
+        hours, minutes = divmod(abs(offset), 60)
+        text += "%s%02d" % (sign, hours) + (":%02d" % minutes if minutes else "")
+    return text
+
+
+def format_float(value):
+    """strconv.FormatFloat(v, 'g', -1, 64): shortest digits; %e when the exponent is < -4 or >= 6 (1, 0.5, 1e+06)."""
+    if math.isnan(value):
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "+Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "-0" if str(value).startswith("-") else "0"
+    sign, digits, exponent = decimal.Decimal(repr(float(value))).as_tuple()
+    digits = "".join(str(d) for d in digits)
+    stripped = digits.rstrip("0")
+    exponent += len(digits) - len(stripped)
+    digits = stripped or "0"
+    point = len(digits) + exponent  # digs.dp
+    exp = point - 1
+    prefix = "-" if sign else ""
+    if exp < -4 or exp >= 6:
+        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return "%s%se%s%02d" % (prefix, mantissa, "-" if exp < 0 else "+", abs(exp))
+    if point <= 0:
+        return prefix + "0." + "0" * -point + digits
+    if point >= len(digits):
+        return prefix + digits + "0" * (point - len(digits))
+    return prefix + digits[:point] + "." + digits[point:]
 
 
 def encode_text(value):
@@ -85,6 +123,8 @@ def encode_text(value):
         return None
     if isinstance(value, bool):
         return b"t" if value else b"f"
+    if isinstance(value, float):
+        return format_float(value).encode()
     if isinstance(value, datetime.datetime):
         return format_timestamp(value).encode()
     if isinstance(value, (dict, list)):

@@ -4,7 +4,6 @@ Client commands talk to a node over pgwire (SQL for `sql` and `node status`, lik
 admin RPCs such as drain/init/decommission travel as internal `SIMRPC` statements because the
 real ones use gRPC). Output goes through the same writers as the real CLI (common/tablefmt.py).
 """
-import io
 import json
 import os
 import socket
@@ -18,6 +17,8 @@ from ..common.pgwire import PgError
 from . import certs
 from . import profile as profiles
 from . import versions
+from . import settings
+from .settings import go_duration
 
 # flag name -> takes a value
 FLAGS = {
@@ -29,7 +30,8 @@ FLAGS = {
     "build-tag": False, "upgrade-complete": False, "brpc-addr": True, "out": True, "database": True,
     "logtostderr": True, "log": True, "log-dir": True, "pid-file": True, "cluster-name": True, "tlcp": False,
     "store-encryption": True, "advertise-sql-addr": True, "echo-sql": False, "dry-run": False,
-    "ca-key": True, "key-size": True, "overwrite": False, "allow-ca-key-reuse": False,
+    "ca-key": True, "key-size": True, "overwrite": False, "allow-ca-key-reuse": False, "concurrency": True,
+    "verbose": False,
 }
 # `gen haproxy` templates (EXACT, haproxyTemplate in pkg/cli/haproxy.go of CockroachDB >= v21 and of KWDB,
 # which kept the v20.1 text); %s is the list of server lines.
@@ -100,11 +102,27 @@ class UsageError(Exception):
 
 
 class CliError(Exception):
-    """Printed as ``ERROR: <message>`` (plus ``SQLSTATE: <code>``) then ``Failed running "<cmd>"``."""
+    """Printed as ``ERROR: <message>``, ``SQLSTATE: <code>`` (not for XXUUU), ``DETAIL: ...``, ``HINT: ...``,
+    then ``Failed running "<cmd>"`` (pkg/cli/clierror/formatted_error.go)."""
 
-    def __init__(self, message, code=None):
+    def __init__(self, message, code=None, detail=None, hint=None):
         super().__init__(message)
-        self.message, self.code = message, code
+        self.message, self.code, self.detail, self.hint = message, code, detail, hint
+
+
+UNCATEGORIZED = "XXUUU"
+DRAIN_TIMEOUT = ("drain timeout, consider adjusting --drain-wait, especially under custom server.shutdown "
+                 "cluster settings")
+DRAIN_MIN_BUFFER = 10.0  # rpc_node_shutdown.go: "Add an extra buffer of 10 seconds for the timeout."
+
+
+def parse_go_duration(text, flag="drain-wait"):
+    """time.ParseDuration for a flag value (10m, 1m30s, 2s, 500ms, 0) in seconds."""
+    try:
+        return settings.duration_seconds(text)
+    except PgError:
+        raise CliError('invalid argument "%s" for "--%s" flag: time: invalid duration "%s"' % (text, flag, text)) \
+            from None
 
 
 def parse_args(args):
@@ -162,14 +180,18 @@ def main(argv, buildinfo):
     try:
         return Cli(profile, flags).dispatch(positionals, name)
     except CliError as error:
-        return _report(error, name)
+        return _report(error, name, bool(flags.get("verbose")))
 
 
-def _report(error, name):
+def _report(error, name, verbose=False):
     sys.stdout.flush()
     text = "ERROR: %s\n" % error.message
-    if error.code:
+    if error.code and (error.code != UNCATEGORIZED or verbose):
         text += "SQLSTATE: %s\n" % error.code
+    if getattr(error, "detail", None):
+        text += "DETAIL: %s\n" % error.detail
+    if getattr(error, "hint", None):
+        text += "HINT: %s\n" % error.hint
     sys.stderr.write(text + 'Failed running "%s"\n' % name)
     return 1
 
@@ -285,7 +307,9 @@ class Cli:
             return client.query(sql, params)
         except PgError as error:
             # admin RPCs are gRPC calls in the real CLI: their errors carry no SQLSTATE
-            raise CliError(error.message, None if sql.startswith("SIMRPC") else error.code)
+            if sql.startswith("SIMRPC"):
+                raise CliError(error.message)
+            raise CliError(error.message, error.code, error.detail, error.hint)
         except (ConnectionError, OSError) as error:
             raise CliError("connection lost.\n\n%s" % error)
 
@@ -434,6 +458,9 @@ class Cli:
 
     # ---------------------------------------------------------------- drain
     def node_drain(self, args, _name):
+        """pkg/cli/rpc_node_shutdown.go doDrain: drain requests until one reports no work left, every 200 ms,
+        within --drain-wait (default 10m, 0 = no limit), which is first raised to what the shutdown settings
+        need (10 s + drain_wait + connection_wait + 2 x query_wait + lease_transfer_wait [+ jobs_wait])."""
         if self.profile.kwdb and args:
             raise CliError('unknown command "%s" for "kwbase node drain"' % args[0])
         if not self.flags.get("self") and not args:
@@ -442,26 +469,80 @@ class Cli:
                                  "deprecated.\n")
         if self.flags.get("self") and args:
             raise CliError("cannot use --self with an explicit node ID")
+        wait = parse_go_duration(self.flags.get("drain-wait") or "10m")
         target = args[0] if args else "local"
         client = self.connect(rpc=True)
         try:
-            sys.stderr.write("node is draining... ")
-            sys.stderr.flush()
+            if wait and not self.profile.kwdb:
+                wait = self._drain_wait_for_settings(client, wait)
+            deadline = time.monotonic() + wait if wait else None
             rpc = "SIMRPC DRAIN %s%s" % (target, " shutdown" if self.flags.get("shutdown") else "")
-            try:
-                result = self.run(client, rpc)
-            except CliError:
-                sys.stderr.write("\n")
-                raise
+            while True:
+                sys.stderr.write("node is draining... ")
+                sys.stderr.flush()
+                try:
+                    result = self._call_before(client, rpc, deadline)
+                except CliError:
+                    sys.stderr.write("\n")  # finish the line started above
+                    sys.stderr.flush()
+                    raise
+                remaining = int(result.rows[0][0])
+                sys.stderr.write("remaining: %d%s\n" % (remaining, " (complete)" if remaining == 0 else ""))
+                sys.stderr.flush()
+                if remaining == 0:
+                    break
+                time.sleep(0.2)
         finally:
             client.close()
-        for index, (remaining,) in enumerate(result.rows):
-            prefix = "" if index == 0 else "node is draining... "
-            sys.stderr.write("%sremaining: %s%s\n" % (prefix, remaining, " (complete)" if remaining == "0" else ""))
         print(self.profile.drain_ok_text())
         if self.flags.get("shutdown"):
             print("shutdown ok")
         return 0
+
+    def _drain_wait_for_settings(self, client, wait):
+        """The --drain-wait the drain runs with: raised (with a warning) to what the shutdown settings need."""
+        names = ["server.shutdown.drain_wait", "server.shutdown.connection_wait", "server.shutdown.query_wait",
+                 "server.shutdown.lease_transfer_wait"]
+        jobs = versions.parse_series(self.profile.series) >= (24, 1)
+        if jobs:
+            names.append("server.shutdown.jobs_wait")
+        try:
+            client.sock.settimeout(5.0)
+            rows = self.run(client, "SIMRPC SETTINGS " + " ".join(names)).rows
+            client.sock.settimeout(None)
+        except CliError as error:
+            sys.stderr.write("warning: could not check drain related cluster settings: %s\n" % error.message)
+            return wait
+        needed = DRAIN_MIN_BUFFER
+        for name, value in rows:
+            seconds = parse_go_duration(value)
+            needed += 2 * seconds if name == "server.shutdown.query_wait" else seconds
+        if needed > wait:
+            listed = "{drain,query,jobs,connection,lease_transfer}" if jobs else "{drain,query,connection,lease_transfer}"
+            sys.stderr.write("warning: --drain-wait is %s, but the server.shutdown.%s_wait cluster settings require "
+                             "a value of at least %s; using the larger value\n"
+                             % (go_duration(wait), listed, go_duration(needed)))
+            return needed
+        return wait
+
+    def _call_before(self, client, sql, deadline):
+        """One admin RPC that must answer before ``deadline`` (monotonic; None: no limit)."""
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise CliError(DRAIN_TIMEOUT)
+            client.sock.settimeout(left)
+        try:
+            return self.run(client, sql)
+        except CliError as error:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise CliError(DRAIN_TIMEOUT) from None
+            raise error
+        finally:
+            try:
+                client.sock.settimeout(None)
+            except OSError:
+                pass
 
     # ---------------------------------------------------------------- decommission / recommission / upgrade
     def _ids(self, args):
@@ -548,24 +629,132 @@ class Cli:
 
     # ---------------------------------------------------------------- debug zip / gen haproxy
     def debug_zip(self, args, _name):
+        """pkg/cli/zip.go: progress on stdout (zipReporter; one line per step with --concurrency=1, one line per
+        event otherwise), the debug/ tree in the zip, exit 0 even when single items fail (they become .err.txt)."""
         if len(args) != 1:
             raise CliError("accepts 1 arg(s), received %d" % len(args))
+        concurrency = int(self.flags.get("concurrency") or 15)
+        report = ZipReporter(flowing=concurrency == 1)
+        legacy = self.profile.kwdb or versions.parse_series(self.profile.series) < (23, 2)  # the older shape
+        host, port = self._target()
+        output = args[0]
+        if not legacy:
+            report.step("[cluster]", "discovering virtual clusters")
+            self._zip_create(report, output)
+        report.info("[cluster]", "establishing RPC connection to %s:%d..." % (host, port))
         client = self.connect(rpc=True)
         try:
             st = json.loads(self.run(client, "SIMRPC DUMP").rows[0][0])
         finally:
             client.close()
-        nodes = [st["nodes"][k] for k in sorted(st.get("nodes", {}), key=int)]
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("debug/nodes.json", json.dumps(nodes, indent=2))
-            archive.writestr("debug/cluster.json", json.dumps({k: v for k, v in st.items() if k != "nodes"}, indent=2))
+        if legacy:
+            report.step("[cluster]", "retrieving the node status to get the SQL address")
+        report.info("[cluster]", "using SQL address: %s:%d" % (host, port))
+        if legacy:
+            self._zip_create(report, output)
+        files = {}
+        as_json = (lambda path: ["converting to JSON", "writing binary output: %s" % path]) if legacy else \
+            (lambda path: ["writing JSON output: %s" % path])
+        nodes = [st["nodes"][key] for key in sorted(st.get("nodes", {}), key=int)]
+        cluster_items = [("debug/events", {"events": []}), ("debug/rangelog", {"events": []}),
+                         ("debug/settings", {"key_values": st.get("settings", {})}),
+                         ("debug/reports/problemranges", {"problems_by_node_id": {}})]
+        for name, content in cluster_items:
+            files[name + ".json"] = json.dumps(content, indent=2)
+            report.step("[cluster]", "requesting data for %s" % name, "received response", *as_json(name + ".json"))
+        jobs_tsv = self._jobs_tsv(st)
+        for table in ("crdb_internal.jobs", "system.jobs", "crdb_internal.cluster_settings"):
+            path = "debug/%s.txt" % table
+            files[path] = jobs_tsv if table.endswith("jobs") else "".join(
+                "%s\t%s\n" % item for item in sorted(st.get("settings", {}).items()))
+            report.step("[cluster]", "retrieving SQL data for %s" % table, "writing output: %s" % path)
+        files["debug/nodes.json"] = json.dumps({"nodes": nodes}, indent=2)
+        report.step("[cluster]", "requesting nodes", "received response", *as_json("debug/nodes.json"))
+        liveness = {str(n["node_id"]): "LIVE" if n.get("expiration", 0) > time.time() else "DEAD" for n in nodes}
+        files["debug/liveness.json"] = json.dumps({"statuses": liveness}, indent=2)
+        report.step("[cluster]", "requesting liveness", "received response", *as_json("debug/liveness.json"))
+        if not legacy:
+            report.step("[cluster]", "requesting tenant ranges", "received response")
+            report.info("[cluster]", "requesting CPU profiles")
+            report.info("[cluster]", "profiles generated")
             for record in nodes:
-                archive.writestr("debug/nodes/%d/status.json" % record["node_id"], json.dumps(record, indent=2))
-        with open(args[0], "wb") as out:
-            out.write(buffer.getvalue())
-        print("[cluster] discovering virtual clusters... done\n[cluster] writing zip file: %s... done" % args[0])
+                if liveness[str(record["node_id"])] == "LIVE":
+                    path = "debug/nodes/%d/cpu.pprof" % record["node_id"]
+                    files[path] = ""
+                    report.step("[cluster]", "profile for node %d" % record["node_id"], "writing binary output: " + path)
+        for record in nodes:
+            self._zip_node(report, record, liveness[str(record["node_id"])] == "LIVE", st, files, legacy, as_json)
+        for name, path in (("pprof summary script", "debug/pprof-summary.sh"),
+                           ("hot range summary script", "debug/hot-ranges.sh"),
+                           ("tenant hot range summary script", "debug/hot-ranges-tenant.sh")):
+            if legacy and "tenant" in name:
+                continue
+            files[path] = "#!/bin/sh\n"
+            report.step("[cluster]", name, "writing binary output: %s" % path)
+        with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path, content in files.items():
+                archive.writestr(path, content)
         return 0
+
+    def _zip_create(self, report, output):
+        try:
+            with open(output, "wb"):
+                pass
+        except OSError as error:
+            report.step("[cluster]", "creating output file %s" % output, error="open %s: %s"
+                        % (output, (error.strerror or str(error)).lower()))
+            raise CliError("open %s: %s" % (output, (error.strerror or str(error)).lower()))
+        report.step("[cluster]", "creating output file %s" % output)
+
+    def _jobs_tsv(self, st):
+        names = ("job_id", "job_type", "description", "status", "user_name")
+        rows = [["NULL" if job.get(name) is None else str(job.get(name)) for name in names] for job in st.get("jobs", [])]
+        return tablefmt.render("tsv", ["id"] + list(names[1:]), rows)
+
+    def _zip_node(self, report, record, live, st, files, legacy, as_json):
+        node_id = record["node_id"]
+        prefix = "[node %d]" % node_id
+        base = "debug/nodes/%d" % node_id
+        files[base + "/status.json"] = json.dumps(record, indent=2)
+        report.step(prefix, "node status", *as_json(base + "/status.json"))
+        scheme = "sslmode=disable" if self.flags.get("insecure") else "sslmode=verify-full"
+        report.info(prefix, "using SQL connection URL: postgresql://root@%s/system?%s"
+                    % (record.get("sql_address") or record["address"], scheme))
+        if not live:
+            error = ("rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: "
+                     "dial tcp %s: connect: connection refused\"" % record["address"])
+            files[base + "/crdb_internal.gossip_nodes.txt.err.txt"] = error + "\n"
+            report.step(prefix, "retrieving SQL data for crdb_internal.gossip_nodes",
+                        "writing output: %s/crdb_internal.gossip_nodes.txt" % base, error=error,
+                        error_file=base + "/crdb_internal.gossip_nodes.txt.err.txt")
+            files[base + "/details.json.err.txt"] = error + "\n"
+            report.step(prefix, "requesting data for %s/details" % base, error=error,
+                        error_file=base + "/details.json.err.txt")
+            return
+        files[base + "/crdb_internal.gossip_nodes.txt"] = ""
+        report.step(prefix, "retrieving SQL data for crdb_internal.gossip_nodes",
+                    "writing output: %s/crdb_internal.gossip_nodes.txt" % base)
+        files[base + "/details.json"] = json.dumps({"node_id": node_id, "address": record["address"],
+                                                    "build_info": {"tag": record["build_tag"]}}, indent=2)
+        report.step(prefix, "requesting data for %s/details" % base, "received response", *as_json(base + "/details.json"))
+        for name, path in (("stacks", "stacks.txt"), ("heap profile", "heap.pprof")):
+            files["%s/%s" % (base, path)] = ""
+            report.step(prefix, "requesting %s" % name, "received response", "writing binary output: %s/%s" % (base, path))
+        for listing, found in (("heap file list", "heap profiles"), ("goroutine dump list", "goroutine dumps"),
+                               ("log files list", "log files")):
+            report.step(prefix, "requesting %s" % listing, "received response")
+            report.info(prefix, "0 %s found" % found)
+        mine = [index + 1 for index, replicas in enumerate(st.get("ranges", [])) if node_id in replicas]
+        report.step(prefix, "requesting ranges", "received response")
+        if legacy:
+            report.info(prefix, "%d ranges found" % len(mine))
+            for range_id in mine:
+                path = "%s/ranges/%d.json" % (base, range_id)
+                files[path] = json.dumps({"range_id": range_id}, indent=2)
+                report.step(prefix, "writing range %d" % range_id, *as_json(path))
+        else:
+            files[base + "/ranges.json"] = json.dumps({"ranges": [{"range_id": r} for r in mine]}, indent=2)
+            report.step(prefix, "writing ranges", *as_json(base + "/ranges.json"))
 
     def gen_haproxy(self, args, _name):
         """pkg/cli/haproxy.go: one `server` line per node that is not decommissioned, by node id, with the
@@ -626,6 +815,44 @@ class Cli:
         if len(args) != 1:
             raise CliError("accepts 1 arg(s), received %d" % len(args))
         return self._certs("failed to generate client certificate and key", certs.create_client, args[0])
+
+
+class ZipReporter:
+    """zipReporter (pkg/cli/zip_helpers.go) on stdout. Flowing (--concurrency=1): `[prefix] step... progress...
+    done` on one line; otherwise each event on its own line (`[prefix] step...`, `[prefix] step: progress...`,
+    `[prefix] step: done`). A failed step: `[prefix] step: last request failed: <err>`, then the error file."""
+
+    def __init__(self, flowing):
+        self.flowing = flowing
+
+    @staticmethod
+    def _out(text):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def info(self, prefix, message):
+        self._out("%s %s\n" % (prefix, message))
+
+    def step(self, prefix, name, *progress, error=None, error_file=None):
+        if self.flowing:
+            line = "%s %s..." % (prefix, name) + "".join(" %s..." % item for item in progress)
+            if error is None:
+                self._out(line + " done\n")
+                return
+            self._out(line + "\n")
+        else:
+            self._out("%s %s...\n" % (prefix, name))
+            for item in progress:
+                self._out("%s %s: %s...\n" % (prefix, name, item))
+            if error is None:
+                self._out("%s %s: done\n" % (prefix, name))
+                return
+        self._out("%s %s: last request failed: %s\n" % (prefix, name, error))
+        if error_file:
+            if self.flowing:
+                self._out("%s %s: creating error output: %s... done\n" % (prefix, name, error_file))
+            else:
+                self._out("%s %s: creating error output: %s...\n%s %s: done\n" % (prefix, name, error_file, prefix, name))
 
 
 def display_value(value, oid):

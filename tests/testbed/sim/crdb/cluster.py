@@ -14,9 +14,11 @@ Layout of the document:
 import math
 import os
 import random
+import re
 import uuid
 
 from ..common import state as shared_state
+from . import jobs as job_records
 from . import versions
 
 METRIC_KEYS = ("replicas.leaders", "replicas.leaseholders", "replicas", "ranges.unavailable",
@@ -82,6 +84,8 @@ def bootstrap(st, info, now, config, replication_factor):
                "nodes": {"1": new_node_record(1, info, now, config["liveness_ttl"])},
                "ranges": [[1] for _range in range(int(config["ranges"]))],
                "catchup": {}, "finalizing": None, "settings": {}, "jobs": []})
+    if re.match(r"^\d+\.\d+$", info["binary_version"]):  # CockroachDB (KWDB's series reads 20.1-3)
+        job_records.bootstrap_jobs(st, now, info["binary_version"])
     return 1
 
 
@@ -101,7 +105,7 @@ def rejoin(st, node_id, info, now, config, catchup_seconds):
     record.update(info)
     record.update({"started_at": now, "updated_at": now, "expiration": now + config["liveness_ttl"],
                    "epoch": record.get("epoch", 0) + 1, "draining": False, "running": True,
-                   "drain_request": None})
+                   "drain_request": None, "lease_release_at": None})
     mine = [index for index, replicas in enumerate(st["ranges"]) if node_id in replicas]
     _start_catchup(st, node_id, mine, now, catchup_seconds)
 
@@ -177,7 +181,8 @@ def range_health(st, now):
         available = 2 * len(live) > len(replicas)
         leaseholder = None
         if available:
-            serving = [r for r in live if not records[r].get("draining")] or live
+            serving = [r for r in live if not records[r].get("draining")
+                       or (records[r].get("lease_release_at") or 0) > now] or live
             leaseholder = serving[index % len(serving)]
         lagging = any(index in behind[r] for r in replicas if r in behind)
         health.append({
@@ -260,9 +265,7 @@ def advance_finalization(st, now, config, kwdb=False):
             return False
         st["cluster_version"] = fin["to"]
         st["finalizing"] = None
-        for job in st.get("jobs", []):
-            if job["status"] == "running":
-                job.update({"status": "succeeded", "finished": now, "modified": now, "fraction_completed": 1})
+        job_records.finish_running(st, now, "MIGRATION")
         return True
     if kwdb:
         return False
@@ -270,13 +273,13 @@ def advance_finalization(st, now, config, kwdb=False):
     preserved = st.get("settings", {}).get("cluster.preserve_downgrade_option", "")
     if target is None or not auto_upgrade_enabled(st) or preserved == st.get("cluster_version"):
         return False
-    start_finalization(st, target, now)
+    start_finalization(st, target, now, config)
     return True
 
 
-def start_finalization(st, target, now):
+def start_finalization(st, target, now, config, user="node"):
+    """Begin finalizing to ``target``: the version steps through the upgrades over ``finalize_delay`` and each
+    upgrade step with a job shows as a MIGRATION job (run by ``user``: `node` when automatic, the session's user
+    for `SET CLUSTER SETTING version`)."""
     st["finalizing"] = {"from": st["cluster_version"], "to": target, "start": now}
-    st.setdefault("jobs", []).append({
-        "job_id": random.randint(10 ** 17, 9 * 10 ** 17), "job_type": "MIGRATION",
-        "description": "Upgrading to %s" % target, "status": "running", "created": now, "started": now,
-        "finished": None, "modified": now, "fraction_completed": 0})
+    job_records.plan_upgrade_jobs(st, st["cluster_version"], target, now, config["finalize_delay"], user)

@@ -1,5 +1,7 @@
 """The node's HTTP endpoints: /health, /health?ready=1, /_status/vars, /_status/critical_nodes."""
+import base64
 import json
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -63,23 +65,113 @@ def prometheus_vars(node, st, now):
     return "\n".join(lines) + "\n"
 
 
+def jsonpb(value, indent=0):
+    """protoutil.JSONPb{EnumsAsInts: true, EmitDefaults: true, Indent: "  "} layout: every field on its own line,
+    lists as `[` one element per line `]` (an empty list is `[` newline `]`), the closer at the parent's indent.
+    Values are built already typed the way jsonpb writes them (int64 as strings, int32 as numbers)."""
+    pad, inner = "  " * indent, "  " * (indent + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{\n%s}" % pad
+        fields = ['%s%s: %s' % (inner, json.dumps(key), jsonpb(item, indent + 1)) for key, item in value.items()]
+        return "{\n" + ",\n".join(fields) + "\n" + pad + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[\n%s]" % pad
+        return "[\n" + ",\n".join(inner + jsonpb(item, indent + 1) for item in value) + "\n" + pad + "]"
+    return json.dumps(value)
+
+
+def _address(text):
+    return {"networkField": "tcp", "addressField": text}
+
+
+def _locality(text):
+    tiers = []
+    for part in (text or "").split(","):
+        key, sep, val = part.partition("=")
+        if sep:
+            tiers.append({"key": key.strip(), "value": val.strip()})
+    return {"tiers": tiers}
+
+
+def node_descriptor(record, cluster_name=""):
+    """roachpb.NodeDescriptor as the docs sample prints it (field order EXACT)."""
+    major, minor = (int(part) for part in record["binary_version"].split("-")[0].split(".")[:2])
+    return {
+        "nodeId": record["node_id"],
+        "address": _address(record["address"]),
+        "attrs": {"attrs": []},
+        "locality": _locality(record.get("locality")),
+        "ServerVersion": {"majorVal": major, "minorVal": minor, "patch": 0, "internal": 0},
+        "buildTag": record["build_tag"],
+        "startedAt": str(int(record["started_at"] * 1e9)),
+        "localityAddress": [],
+        "clusterName": cluster_name,
+        "sqlAddress": _address(record.get("sql_address") or record["address"]),
+        "httpAddress": _address(record.get("http_address") or record["address"].rsplit(":", 1)[0] + ":8080"),
+    }
+
+
+def _range_key(index):
+    """A table-data key of the range's start (base64 bytes, as jsonpb writes a `bytes` field)."""
+    return base64.b64encode(b"\xf0\x89" + struct.pack(">H", index * 64) + b"\x88").decode() if index else ""
+
+
+def range_entry(index, replicas, num_ranges, replication_factor):
+    """ConformanceReportedRange: the range descriptor and the default span config of a table range."""
+    return {
+        "rangeDescriptor": {
+            "rangeId": str(index + 1),
+            "startKey": _range_key(index),
+            "endKey": _range_key(index + 1) if index + 1 < num_ranges else "//8=",
+            "internalReplicas": [{"nodeId": r, "storeId": r, "replicaId": position + 1, "type": 0}
+                                 for position, r in enumerate(replicas)],
+            "nextReplicaId": len(replicas) + 1,
+            "generation": str(len(replicas)),
+            "stickyBit": {"wallTime": "0", "logical": 0, "synthetic": False},
+        },
+        "config": {
+            "rangeMinBytes": "134217728",
+            "rangeMaxBytes": "536870912",
+            "gcPolicy": {"ttlSeconds": 14400, "protectionPolicies": [], "ignoreStrictEnforcement": False},
+            "globalReads": False,
+            "numReplicas": replication_factor,
+            "numVoters": 0,
+            "constraints": [],
+            "voterConstraints": [],
+            "leasePreferences": [],
+            "rangefeedEnabled": False,
+            "excludeDataFromBackup": False,
+        },
+    }
+
+
 def critical_nodes(st, now):
+    """CriticalNodesResponse: nodes whose loss would leave a range without quorum, and the conformance report.
+
+    A replica counts towards quorum when its node is live and it is not still catching up; when only a bare
+    majority of a range's replicas is healthy, each healthy one is critical.
+    """
     health = model.range_health(st, now)
+    records = {n["node_id"]: n for n in model.all_nodes(st)}
+    behind = {nid: model.behind_ranges(st, nid, now) for nid in records}
+    factor = st.get("replication_factor", 3)
     critical, under, unavailable = set(), [], []
     for index, entry in enumerate(health):
-        descriptor = {"rangeId": index + 1, "replicas": [{"nodeId": r, "storeId": r} for r in entry["replicas"]]}
+        replicas = entry["replicas"]
+        described = range_entry(index, replicas, len(health), factor)
         if not entry["available"]:
-            unavailable.append(descriptor)
+            unavailable.append(described)
             continue
         if entry["underreplicated"]:
-            under.append(descriptor)
-        if len(entry["live"]) - 1 <= len(entry["replicas"]) // 2:
-            critical.update(entry["live"])
-    records = {n["node_id"]: n for n in model.all_nodes(st)}
+            under.append(described)
+        healthy = [r for r in entry["live"] if index not in behind.get(r, ())]
+        if 2 * (len(healthy) - 1) <= len(replicas):
+            critical.update(healthy)
     dead = [n["node_id"] for n in model.active_nodes(st) if not model.is_live(n, now)]
     return {
-        "criticalNodes": [{"nodeId": nid, "address": {"networkField": "tcp", "addressField": records[nid]["address"]},
-                           "buildTag": records[nid]["build_tag"]} for nid in sorted(critical)],
+        "criticalNodes": [node_descriptor(records[nid]) for nid in sorted(critical)],
         "report": {"underReplicated": under, "overReplicated": [], "violatingConstraints": [],
                    "unavailable": unavailable, "unavailableNodeIds": dead},
     }
@@ -97,7 +189,8 @@ def start(node, address):
         def _send(self, status, body, content_type="application/json"):
             data = body.encode()
             self.send_response(status)
-            self.send_header("Content-Type", content_type)
+            if content_type:
+                self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -114,6 +207,9 @@ def start(node, address):
                 self._send(200, HEALTHY_BODY)
             elif url.path == "/_status/vars":
                 self._send(200, prometheus_vars(node, st, now), "text/plain; version=0.0.4; charset=utf-8")
+            elif url.path == "/_status/critical_nodes":
+                # POST-only route (gorilla mux .Methods("POST")): 405 with no body (INFERRED)
+                self._send(405, "", None)
             else:
                 self._send(404, "404 page not found\n", "text/plain; charset=utf-8")
 
@@ -123,7 +219,7 @@ def start(node, address):
             if length:
                 self.rfile.read(length)
             if url.path == "/_status/critical_nodes":
-                self._send(200, json.dumps(critical_nodes(node.store.read(), time.time()), indent=2))
+                self._send(200, jsonpb(critical_nodes(node.store.read(), time.time())))
             else:
                 self._send(404, "404 page not found\n", "text/plain; charset=utf-8")
 

@@ -57,14 +57,14 @@ class NodeServer:
         self.sql_ready = False  # serving SQL clients (a real node's pgwire accept loop runs)
         self.unready = False  # drain started: /health?ready=1 fails, SQL clients still accepted
         self.draining = False  # new SQL clients refused
-        self.drained = False
+        self.clients_drained = False  # the SQL phases of a drain ran (only the first drain request runs them)
         self._drain_lock = threading.Lock()
         self._remote_drain = None
         self.pg = None
         self.http = None
         self.last_persisted_version = None
         self._resolve_addresses()
-        self.faults = sim_config.load_faults(self.config, self.advertise[0])
+        self.faults = self.current_faults()
         self.store_dir = os.path.abspath(_store_path(opts.get("store") or profile.default_store))
         self.log_path = os.path.join(self.store_dir, "logs", "%s.log" % profile.binary)
 
@@ -85,6 +85,10 @@ class NodeServer:
         http_host, http_port = split_addr(opts.get("http_addr") or ":8080", 8080)
         self.http_listen = (http_host or "0.0.0.0", http_port)
         self.http_advertise = (http_host or adv_host, http_port)
+
+    def current_faults(self):
+        """The faults of this host that apply to this build (tests/testbed/faults.py)."""
+        return sim_config.load_faults(self.config, self.advertise[0], self.profile.tag)
 
     @staticmethod
     def _fmt(addr):
@@ -335,38 +339,69 @@ class NodeServer:
             "server.shutdown.transactions.timeout"))
 
     def drain_local(self):
-        """The phases of a real drain (pkg/server/drain.go); returns the leases held when they started to move.
+        """A whole drain (drain requests until nothing is left, as SIGTERM and `node drain <id>` do); returns the
+        first request's work (the leases that moved)."""
+        first = None
+        while True:
+            remaining = self.drain_round()
+            first = remaining if first is None else first
+            if remaining == 0 or self.hard_stop:
+                return first
 
+    def drain_round(self):
+        """One drain request (pkg/server/drain.go); returns its work, 0 once nothing is left.
+
+        The first request runs the SQL phases:
         1. unready: /health?ready=1 answers 503 but SQL clients are still accepted, for initial_wait;
         2. new SQL clients are refused; open sessions may end by themselves for up to connections.timeout;
         3. idle sessions are ended (FATAL 57P01); one inside a transaction gets up to transactions.timeout to
            finish it, then it is ended too;
-        4. the leases move to other nodes (the liveness record shows draining).
-        A second drain finds the node drained and reports nothing left.
+        then every request moves leases to other nodes (the liveness record shows draining): all at once, or,
+        with the slow_drain_seconds fault, only after that long, each request waiting one
+        lease_transfer_iteration.timeout. A drain of a drained node finds nothing left.
         """
         with self._drain_lock:
-            if self.drained:
-                return 0
-            initial_wait, connections_timeout, transactions_timeout = self.shutdown_waits()
-            self.unready = True
-            if initial_wait:
-                self.log("waiting for health probes to notice that the node is not ready for new sql connections")
-            self._pause(initial_wait)
-            self.draining = True
-            self._sessions_gone_within(connections_timeout)
-            shutting_down = PgError("57P01", "server is shutting down", "FATAL")
-            self.pg.terminate_sessions(shutting_down)
-            if not self._sessions_gone_within(transactions_timeout):
-                self.log("canceling all sessions after waiting %gs" % transactions_timeout)
-                self.pg.terminate_sessions(shutting_down, force=True)
-                self._sessions_gone_within(1.0)
-            with self.store.update() as st:
-                remaining = model.leases_held(st, self.node_id, time.time())
-                st["nodes"][str(self.node_id)]["draining"] = True
-            self.drained = True
+            if not self.clients_drained:
+                self._drain_clients()
+                self.clients_drained = True
+            remaining = self._drain_leases()
         self.log("drain remaining: %d" % remaining)
-        self.log("drain remaining: 0")
         return remaining
+
+    def _drain_clients(self):
+        initial_wait, connections_timeout, transactions_timeout = self.shutdown_waits()
+        self.unready = True
+        if initial_wait:
+            self.log("waiting for health probes to notice that the node is not ready for new sql connections")
+        self._pause(initial_wait)
+        self.draining = True
+        self._sessions_gone_within(connections_timeout)
+        shutting_down = PgError("57P01", "server is shutting down", "FATAL")
+        self.pg.terminate_sessions(shutting_down)
+        if not self._sessions_gone_within(transactions_timeout):
+            self.log("canceling all sessions after waiting %gs" % transactions_timeout)
+            self.pg.terminate_sessions(shutting_down, force=True)
+            self._sessions_gone_within(1.0)
+
+    def _drain_leases(self):
+        now = time.time()
+        with self.store.update() as st:
+            record = st["nodes"][str(self.node_id)]
+            if not record.get("draining"):
+                held = model.leases_held(st, self.node_id, now)
+                slow = float(self.current_faults().get("slow_drain_seconds") or 0)
+                record["draining"] = True
+                record["lease_release_at"] = now + slow if slow else None
+                if not slow:
+                    return held
+            release_at = record.get("lease_release_at") or 0
+            # leases with nowhere to go (a single node) stay; only the fault holds back movable ones
+            held = model.leases_held(st, self.node_id, now) if release_at > now else 0
+            iteration = settings.seconds(st, "server.shutdown.lease_transfer_iteration.timeout")
+        if held:
+            self.log("waiting for %d replicas to transfer their lease away" % held)
+            self._pause(min(max(iteration, 0.2), max(0.0, release_at - time.time()) + 0.05))
+        return held
 
     def _pause(self, seconds):
         deadline = time.monotonic() + seconds
@@ -387,7 +422,7 @@ class NodeServer:
 
     def _on_signal(self, signum, _frame):
         """SIGTERM/SIGINT: graceful shutdown (a full drain, then exit); another signal meanwhile: hard shutdown."""
-        if self.faults.get("hang_on_stop") or sim_config.load_faults(self.config, self.advertise[0]).get("hang_on_stop"):
+        if self.faults.get("hang_on_stop") or self.current_faults().get("hang_on_stop"):
             self.log("received signal %d; testbed fault hang_on_stop: ignoring" % signum)
             return
         if self.stopping():
@@ -422,7 +457,7 @@ class NodeServer:
         name = args[0].upper() if args else ""
         handler = {"INIT": self._rpc_init, "DRAIN": self._rpc_drain, "NODES": self._rpc_nodes,
                    "DECOMMISSION": self._rpc_decommission, "UPGRADE": self._rpc_upgrade,
-                   "DUMP": self._rpc_dump}.get(name)
+                   "DUMP": self._rpc_dump, "SETTINGS": self._rpc_settings}.get(name)
         if handler is None:
             raise PgError("0A000", "unknown simulator RPC %s" % name)
         if name != "INIT" and not self.initialized():
@@ -435,32 +470,46 @@ class NodeServer:
         return Result("INIT")
 
     def _rpc_drain(self, args):
+        """One drain request; the CLI repeats it until the work reported is 0 (rpc_node_shutdown.go)."""
         target, shutdown = args[0], args[1:] == ["shutdown"]
+        self.log("drain request received with doDrain = true, shutdown = %s" % ("true" if shutdown else "false"))
         if target in ("local", str(self.node_id)):
-            remaining = self.drain_local()
-            if shutdown:
+            remaining = self.drain_round()
+            if shutdown and remaining == 0:
                 threading.Timer(0.3, self.request_stop).start()
+            elif not shutdown:
+                self.log("drain request completed without server shutdown")
         else:
             remaining = self._drain_remote(int(target), shutdown)
-        rows = ([[remaining]] if remaining else []) + [[0]]
-        return Result("DRAIN", [("remaining", OID_INT8)], rows)
+        return Result("DRAIN", [("remaining", OID_INT8)], [[remaining]])
 
     def _drain_remote(self, target, shutdown):
+        """Ask node ``target`` (through the shared state) to drain; wait until it has. Returns the leases it held."""
         with self.store.update() as st:
             record = model.node(st, target)
             if record is None or not model.is_live(record, time.time()):
                 raise PgError("XXUUU", "node n%d is not live" % target)
             remaining = model.leases_held(st, target, time.time())
             record["drain_request"] = {"shutdown": shutdown}
-        initial_wait, connections_timeout, transactions_timeout = self.shutdown_waits()
-        deadline = time.time() + initial_wait + connections_timeout + 2 * transactions_timeout + 30
-        while time.time() < deadline:
+        while True:
             record = model.node(self.store.read(), target)
             if record.get("draining") and not record.get("drain_request"):
                 return remaining
+            if not model.is_live(record, time.time()):
+                raise PgError("XXUUU", "node n%d is not live" % target)
             time.sleep(0.1)
-        raise PgError("57014", "drain timeout, consider adjusting --drain-wait, especially under custom "
-                               "server.shutdown cluster settings")
+
+    def _rpc_settings(self, args):
+        """The Settings RPC the drain client reads the shutdown waits with: (name, value as Go prints it)."""
+        st = self.store.read()
+        rows = []
+        for name in args:
+            try:
+                settings.show(st, name, time.time(), self)
+            except PgError:
+                continue
+            rows.append([name, settings.raw_value(st, name)])
+        return Result("SETTINGS", [("name", OID_TEXT), ("value", OID_TEXT)], rows)
 
     def liveness_status(self, record, now):
         if record["membership"] == "decommissioned":

@@ -14,6 +14,7 @@ KNOWN = {
     "server.shutdown.connections.timeout": ("duration", "0s"),
     "server.shutdown.transactions.timeout": ("duration", "10s"),
     "server.shutdown.lease_transfer_iteration.timeout": ("duration", "5s"),
+    "server.shutdown.jobs.timeout": ("duration", "10s"),
     "diagnostics.reporting.enabled": ("bool", "true"),
     "kv.snapshot_rebalance.max_rate": ("string", "32 MiB"),
     "ts.raft_log.sync_period": ("duration", "0s"),
@@ -24,9 +25,14 @@ ALIASES = {
     "server.shutdown.connection_wait": "server.shutdown.connections.timeout",
     "server.shutdown.query_wait": "server.shutdown.transactions.timeout",
     "server.shutdown.lease_transfer_wait": "server.shutdown.lease_transfer_iteration.timeout",
+    "server.shutdown.jobs_wait": "server.shutdown.jobs.timeout",
 }
-CRDB_ONLY_SINCE = {"cluster.auto_upgrade.enabled": (23, 2)}
-DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
+CRDB_ONLY_SINCE = {"cluster.auto_upgrade.enabled": (23, 2), "server.shutdown.jobs.timeout": (24, 1)}
+VALIDATION_HINT = ("check the binary versions of all running SQL server instances to ensure that they are "
+                   "compatible with the attempted upgrade version")
+SERIES_RE = re.compile(r"^(\d+)\.(\d+)$")
+DURATION_PART_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|us|\u00b5s|ns|h|m|s)")
+DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "\u00b5s": 1e-6, "ns": 1e-9}
 
 
 def _unknown(name):
@@ -44,11 +50,14 @@ def _known(name, node):
 
 
 def duration_seconds(text):
-    match = DURATION_RE.match(text.strip().lower())
-    if not match or not text.strip():
+    """A duration setting's value (time.ParseDuration forms: 10s, 1m30s, 500ms, 1.5h, 0) in seconds."""
+    cleaned = text.strip().lower()
+    if cleaned in ("0", "+0"):
+        return 0.0
+    parts = DURATION_PART_RE.findall(cleaned)
+    if not parts or "".join(number + unit for number, unit in parts) != cleaned.lstrip("+"):
         raise PgError("22023", 'invalid duration: "%s"' % text)
-    hours, minutes, seconds = match.groups()
-    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
+    return sum(float(number) * DURATION_UNITS[unit] for number, unit in parts)
 
 
 def _interval_text(seconds):
@@ -76,12 +85,16 @@ def _unquote(raw):
     return raw
 
 
-def assign(st, name, raw, now, node):
-    """SET CLUSTER SETTING name = raw (validated like the real server)."""
+def assign(st, name, raw, now, node, user="root"):
+    """SET CLUSTER SETTING name = raw (validated like the real server).
+
+    Returns the cluster version to wait for when the statement started (or joined) a finalization: the real
+    statement returns only once every upgrade has run.
+    """
     value = _unquote(raw)
     if name == "version":
-        _finalize_manually(st, value, now, node)
-        return
+        return _finalize_manually(st, value, now, node, user)
+    name = ALIASES.get(name, name)
     kind = _known(name, node)[0]
     if kind == "bool":
         if value.lower() not in ("true", "false"):
@@ -89,12 +102,16 @@ def assign(st, name, raw, now, node):
         value = value.lower()
     elif kind == "duration":
         duration_seconds(value)
-    if name == "cluster.preserve_downgrade_option" and not node.profile.kwdb:
+    if name == "cluster.preserve_downgrade_option" and not node.profile.kwdb and value:
         active = model.version_text(st, now, node.config)
         if value != active:
             raise PgError("XXUUU", "cannot set cluster.preserve_downgrade_option to %s (cluster version is %s)"
                           % (value, active))
-    st.setdefault("settings", {})[ALIASES.get(name, name)] = value
+    if name == "cluster.preserve_downgrade_option" and not value:
+        st.setdefault("settings", {}).pop(name, None)
+        return None
+    st.setdefault("settings", {})[name] = value
+    return None
 
 
 def reset(st, name, node):
@@ -105,18 +122,75 @@ def reset(st, name, node):
 
 def seconds(st, name):
     """The value of the duration setting ``name`` in seconds (its default when unset)."""
+    name = ALIASES.get(name, name)
     return duration_seconds(st.get("settings", {}).get(name, KNOWN[name][1]))
 
 
-def _finalize_manually(st, target, now, node):
+def go_duration(value):
+    """time.Duration.String(): 0s, 1.5s, 45s, 1m30s, 10m0s, 1h0m0s."""
+    if value == 0:
+        return "0s"
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    hours, rest = divmod(value, 3600)
+    minutes, secs = divmod(rest, 60)
+    secs_text = ("%.9f" % secs).rstrip("0").rstrip(".") + "s"
+    if hours >= 1:
+        return "%s%dh%dm%s" % (sign, hours, minutes, secs_text)
+    if minutes >= 1:
+        return "%s%dm%s" % (sign, minutes, secs_text)
+    if secs < 1:
+        milli = secs * 1000
+        return sign + (("%.6f" % milli).rstrip("0").rstrip(".") + "ms")
+    return sign + secs_text
+
+
+def raw_value(st, name):
+    """A setting's value as the Settings RPC returns it (durations as Go durations)."""
+    canonical = ALIASES.get(name, name)
+    kind, default = KNOWN[canonical]
+    value = st.get("settings", {}).get(canonical, default)
+    return go_duration(duration_seconds(value)) if kind == "duration" else value
+
+
+def _series(text):
+    match = SERIES_RE.match(text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _finalize_manually(st, target, now, node, user):
+    """SET CLUSTER SETTING version = 'X': the checks of clusterversion/setting.go and the upgrade manager
+    (upgrademanager/manager.go, upgradecluster/nodes.go) in their order; no job is made when one fails."""
+    parsed = _series(target)
+    if parsed is None:
+        raise PgError("XXUUU", "invalid version %s" % target)
+    fin = st.get("finalizing")
     current = st.get("cluster_version")
-    if target == current or (st.get("finalizing") or {}).get("to") == target:
-        return
+    if fin and fin["to"] == target:
+        return target
+    if target == current:
+        return None
+    if parsed < _series(current):
+        raise PgError("XXUUU", "versions cannot be downgraded (attempting to downgrade from %s to %s)"
+                      % (current, target))
     preserved = st.get("settings", {}).get("cluster.preserve_downgrade_option", "")
     if preserved:
         raise PgError("XXUUU", "cannot upgrade to %s: cluster.preserve_downgrade_option is set to %s"
                       % (target, preserved))
-    if model.finalization_target(st, now) != target:
-        raise PgError("XXUUU", "cannot upgrade to %s: not all nodes are live and running a %s binary"
-                      % (target, target))
-    model.start_finalization(st, target, now)
+    if parsed > versions.parse_series(node.profile.series):
+        raise PgError("XXUUU", "cannot upgrade to %s: node running %s" % (target, node.profile.series))
+    members = model.active_nodes(st)
+    for record in members:
+        if not model.is_live(record, now):
+            raise PgError("XXUUU", "n%d required, but unavailable" % record["node_id"])
+    for record in members:
+        binary = record["binary_version"]
+        if versions.parse_series(binary) < parsed:
+            inner = "binary version %s less than target cluster version %s" % (binary, target)
+            if versions.parse_series(node.profile.series) >= (24, 1):
+                raise PgError("XXUUU", "error validating the version of one or more SQL server instances: "
+                              + inner, hint=VALIDATION_HINT)
+            raise PgError("XXUUU", inner)
+    if fin:
+        raise PgError("XXUUU", "cannot upgrade to %s: the cluster is upgrading to %s" % (target, fin["to"]))
+    model.start_finalization(st, target, now, node.config, user=user)
+    return target

@@ -4,11 +4,15 @@ Statements are matched whitespace- and case-insensitively. Anything else is refu
 0A000 "unsupported statement in testbed simulator: <stmt>".
 """
 import datetime
+import json
+import os
 import re
 import time
 
-from ..common.pgwire import (OID_BOOL, OID_INT8, OID_TEXT, OID_TIMESTAMP, PgError, Result)
+from ..common import state as shared_state
+from ..common.pgwire import (OID_BOOL, OID_FLOAT8, OID_INT8, OID_TEXT, OID_TIMESTAMP, PgError, Result)
 from . import cluster as model
+from . import jobs as job_records
 from . import settings as cluster_settings
 
 UNSUPPORTED = "0A000"
@@ -21,8 +25,11 @@ NODE_STATUS_STATS = {"live_bytes": "livebytes", "key_bytes": "keybytes", "value_
 NODE_STATUS_RANGES = {"replicas_leaders": "replicas.leaders", "replicas_leaseholders": "replicas.leaseholders",
                       "ranges": "replicas", "ranges_unavailable": "ranges.unavailable",
                       "ranges_underreplicated": "ranges.underreplicated"}
-JOB_COLUMNS = ("job_id", "job_type", "description", "statement", "user_name", "status", "running_status",
-               "created", "started", "finished", "modified", "fraction_completed", "error", "coordinator_id")
+BACKUP_COLUMNS = [("job_id", OID_INT8), ("status", OID_TEXT), ("fraction_completed", OID_FLOAT8), ("rows", OID_INT8),
+                  ("index_entries", OID_INT8), ("bytes", OID_INT8)]
+NODELOCAL_RE = re.compile(r"^nodelocal://(\d+|self)(/.*)?$")
+SCHEMA_CHANGE_SECONDS = 2.0  # how long a CREATE INDEX job runs (sim.json "schema_change_seconds")
+DETACHED_BACKUP_SECONDS = 1.0  # how long a BACKUP ... WITH detached job runs
 
 
 def normalize(sql):
@@ -69,6 +76,13 @@ class SqlEngine:
             (r"^set cluster setting ([a-z0-9_.]+) ?(=|to) ?(.+)$", self._set_setting),
             (r"^reset cluster setting ([a-z0-9_.]+)$", self._reset_setting),
             (r"^show jobs$", self._show_jobs),
+            (r"^show automatic jobs$", self._show_jobs),
+            (r"^show job (when complete )?(\d+)$", self._show_job),
+            (r"^create (unique )?index (if not exists )?([a-z0-9_]+ )?on (defaultdb\.)?(public\.)?kv \(([a-z0-9_, ]+)\)$",
+             self._create_index),
+            (r"^backup (?:(table|database) ([a-z0-9_.]+) )?into '([^']*)'(?: as of system time '[^']*')?"
+             r"(?: with (.+))?$", self._backup),
+            (r"^show backups in '([^']*)'$", self._show_backups),
             (r"^select \* from \(+select node_id as id, address, sql_address, build_tag as build.*$",
              self._node_status),
             (r"^select node_id from (crdb|kwdb)_internal\.gossip_liveness where .*$", self._node_ls),
@@ -100,8 +114,10 @@ class SqlEngine:
         lowered = normalize(sql).lower()
         if lowered.startswith("select v from kv"):
             return [("v", OID_TEXT)]
-        if lowered.startswith("select"):
+        if lowered.startswith("select") or (lowered.startswith("show ") and "when complete" not in lowered):
             return self.execute(session, sql, [None] * 10).columns
+        if lowered.startswith("backup "):
+            return [("job_id", OID_INT8)] if "detached" in lowered else BACKUP_COLUMNS
         return None
 
     @staticmethod
@@ -137,25 +153,122 @@ class SqlEngine:
     def _set_setting(self, session, text, match, params):
         raw = re.match(r"(?i)^set cluster setting [a-z0-9_.]+ ?(=|to) ?(.+)$", text).group(2)
         with self.node.store.update() as st:
-            cluster_settings.assign(st, match.group(1), raw, self._now(), self.node)
+            target = cluster_settings.assign(st, match.group(1), raw, self._now(), self.node,
+                                             user=session.params.get("user") or "root")
+        if target:
+            self._wait_for_cluster_version(target)
         return Result("SET CLUSTER SETTING")
 
+    def _wait_for_cluster_version(self, target):
+        """`SET CLUSTER SETTING version` returns once every upgrade ran (the nodes' heartbeats finish it)."""
+        deadline = time.monotonic() + 5 * self.node.config["finalize_delay"] + 30
+        while time.monotonic() < deadline:
+            st = self._state()
+            if st.get("cluster_version") == target and not st.get("finalizing"):
+                return
+            time.sleep(0.1)
+
     def _reset_setting(self, session, text, match, params):
+        # RESET parses to SetClusterSetting{Value: DefaultVal{}}: its tag is SET CLUSTER SETTING (EXACT)
         with self.node.store.update() as st:
             cluster_settings.reset(st, match.group(1), self.node)
-        return Result("RESET CLUSTER SETTING")
+        return Result("SET CLUSTER SETTING")
+
+    # ---------------------------------------------------------------- jobs
+    def _jobs_series(self):
+        return "20.1" if self.profile.kwdb else self.profile.series
 
     def _show_jobs(self, session, text, match, params):
-        st = self._state()
-        columns = [(c, OID_INT8 if c in ("job_id", "coordinator_id") else
-                    OID_TIMESTAMP if c in ("created", "started", "finished", "modified") else OID_TEXT)
-                   for c in JOB_COLUMNS]
-        rows = []
-        for job in st.get("jobs", []):
-            rows.append([job["job_id"], job["job_type"], job["description"], "", "node", job["status"], None,
-                         ts(job["created"]), ts(job["started"]), ts(job["finished"]), ts(job["modified"]),
-                         job["fraction_completed"], "", 1])
+        automatic = text.lower().startswith("show automatic")
+        columns, rows = job_records.show(self._state(), self._now(), self._jobs_series(), automatic=automatic)
         return Result("SELECT %d" % len(rows), columns, rows)
+
+    def _show_job(self, session, text, match, params):
+        job_id = int(match.group(2))
+        if match.group(1):  # WHEN COMPLETE: wait until the job reaches a terminal state
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                shown = job_records.visible(self._state(), self._now(), self._jobs_series(), job_ids={job_id})
+                if not shown or shown[0]["status"] in job_records.TERMINAL:
+                    break
+                time.sleep(0.1)
+        columns, rows = job_records.show(self._state(), self._now(), self._jobs_series(), job_ids={job_id})
+        return Result("SELECT %d" % len(rows), columns, rows)
+
+    def _create_index(self, session, text, match, params):
+        """CREATE INDEX on kv: a NEW SCHEMA CHANGE job (declarative schema changer) that runs for
+        ``schema_change_seconds``; the statement returns when it has succeeded, like the real one."""
+        self._require_kv()
+        columns = [c.strip() for c in match.group(6).split(",")]
+        name = (match.group(3) or "").strip() or "kv_%s_idx" % "_".join(columns)
+        seconds = float(self.node.config.get("schema_change_seconds", SCHEMA_CHANGE_SECONDS))
+        description = "CREATE %sINDEX %s ON defaultdb.public.kv (%s)" % (
+            "UNIQUE " if match.group(1) else "", name, ", ".join(columns))
+        with self.node.store.update() as st:
+            job = job_records.make_job(st, "NEW SCHEMA CHANGE", description, self._now(),
+                                       user=session.params.get("user") or "root", run_seconds=seconds,
+                                       node_id=self.node.node_id, statement=text)
+        deadline = job["run_until"]
+        while time.time() < deadline:
+            time.sleep(min(0.1, max(0.0, deadline - time.time())))
+        return Result("CREATE INDEX")
+
+    def _require_kv(self):
+        if "rows" not in self.node.store.read_kv():
+            raise PgError("42P01", 'relation "kv" does not exist')
+
+    # ---------------------------------------------------------------- backup
+    def _collection_dir(self, uri):
+        """nodelocal://<node>/<path> -> its directory under the shared dir (the node's external IO dir)."""
+        found = NODELOCAL_RE.match(uri)
+        if not found:
+            raise PgError(UNSUPPORTED, "unsupported statement in testbed simulator: backup storage %s "
+                                       "(only nodelocal:// URIs)" % uri)
+        node = self.node.node_id if found.group(1) == "self" else int(found.group(1))
+        path = (found.group(2) or "/").strip("/")
+        return os.path.join(self.node.config["shared_dir"], "nodelocal", str(node), path)
+
+    def _backup(self, session, text, match, params):
+        """BACKUP [TABLE|DATABASE x] INTO 'nodelocal://1/...' [WITH detached]: a BACKUP job and a copy of the kv
+        rows in <collection>/<YYYY>/<MM>/<DD-HHMMSS.ss>/ (BulkJobExecutionResultHeader / DetachedJobExecution-
+        ResultHeader)."""
+        uri = re.match(r"(?i)^.* into '([^']*)'", text).group(1)
+        options = (match.group(4) or "").replace(" ", "")
+        detached = "detached" in options and "detached=false" not in options
+        collection = self._collection_dir(uri)
+        now = self._now()
+        stamp = datetime.datetime.utcfromtimestamp(now)
+        subdir = stamp.strftime("/%Y/%m/%d-%H%M%S.") + "%02d" % (stamp.microsecond // 10000)
+        kv = self.node.store.read_kv()
+        whole = match.group(2) in (None, "defaultdb", "kv", "defaultdb.kv", "defaultdb.public.kv")
+        rows = kv.get("rows", {}) if whole else {}
+        size = sum(len(key) + len(value or "") + 24 for key, value in rows.items())
+        destination = os.path.join(collection, subdir.strip("/"))
+        os.makedirs(destination, exist_ok=True)
+        shared_state.write_json(os.path.join(destination, "kv.json"), {"rows": rows})
+        target = ("%s %s " % (match.group(1).upper(), match.group(2))) if match.group(1) else ""
+        description = "BACKUP %sINTO '%s' IN '%s'%s" % (target, subdir, uri, " WITH OPTIONS (detached)" if detached else "")
+        with self.node.store.update() as st:
+            job = job_records.make_job(st, "BACKUP", description, now, user=session.params.get("user") or "root",
+                                       status="running" if detached else "succeeded",
+                                       run_seconds=DETACHED_BACKUP_SECONDS if detached else None,
+                                       node_id=self.node.node_id, statement=text)
+        with open(os.path.join(destination, "BACKUP_MANIFEST"), "w") as out:
+            json.dump({"job_id": job["job_id"], "uri": uri, "path": subdir, "rows": len(rows), "bytes": size,
+                       "cluster_id": self._state().get("cluster_id"), "build": self.profile.tag}, out, sort_keys=True)
+        if detached:
+            return Result("SELECT 1", [("job_id", OID_INT8)], [[job["job_id"]]])
+        return Result("SELECT 1", BACKUP_COLUMNS, [[job["job_id"], "succeeded", 1.0, len(rows), 0, size]])
+
+    def _show_backups(self, session, text, match, params):
+        uri = re.match(r"(?i)^show backups in '([^']*)'$", text).group(1)
+        collection = self._collection_dir(uri)
+        found = []
+        for dirpath, _dirnames, filenames in os.walk(collection):
+            if "BACKUP_MANIFEST" in filenames:
+                found.append("/" + os.path.relpath(dirpath, collection))
+        rows = [[path] for path in sorted(found)]
+        return Result("SELECT %d" % len(rows), [("path", OID_TEXT)], rows)
 
     # ---------------------------------------------------------------- node status
     def _node_status(self, session, text, match, params):

@@ -84,7 +84,7 @@ def meta_main(args, buildinfo):
         return 1
     from .metasrv import MetaServer
     server = MetaServer(buildinfo, conf)
-    return server.run(runtime.Shutdown(runtime.faults().get("hang_on_stop", False)))
+    return server.run(runtime.Shutdown(runtime.faults(*versions.fault_tags(version)).get("hang_on_stop", False)))
 
 
 def meta_version_text(version, facts):
@@ -119,4 +119,4 @@ def query_main(args, buildinfo):
         return 1
     from .query import QueryServer
     server = QueryServer(buildinfo, conf)
-    return server.run(runtime.Shutdown(runtime.faults().get("hang_on_stop", False)))
+    return server.run(runtime.Shutdown(runtime.faults(*versions.fault_tags(version)).get("hang_on_stop", False)))

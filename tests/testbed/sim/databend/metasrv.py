@@ -99,7 +99,7 @@ class MetaServer:
         self.cluster = MetaCluster(runtime.shared_dir(), self.raft["cluster_name"])
         self.log = runtime.Logger(conf["log_file"]["dir"] if conf["log_file"]["on"] else None,
                                   "databend-meta-%d@%s" % (self.node_id, self.raft["cluster_name"]), "databend_meta")
-        self.faults = runtime.faults()
+        self.faults = runtime.faults(*versions.fault_tags(self.version))
         self.servers = []
         self.stopping = threading.Event()
 

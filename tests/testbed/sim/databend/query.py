@@ -86,7 +86,7 @@ class QueryServer:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def run(self, shutdown):
-        faults = runtime.faults()
+        faults = runtime.faults(*versions.fault_tags(self.version))
         if faults.get("crash_on_start"):
             sys.stderr.write("Error: simulated fault crash_on_start on %s\n" % runtime.host_name())
             return 1

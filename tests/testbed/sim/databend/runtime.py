@@ -31,14 +31,19 @@ def host_name():
     return os.environ.get("TESTBED_SIM_HOST") or sim_settings().get("host") or socket.gethostname()
 
 
-def faults():
-    """Faults injected for this host: crash_on_start, never_ready, hang_on_stop."""
+def faults(*tags):
+    """Faults injected for this host: crash_on_start, never_ready, hang_on_stop (those limited to a version
+    apply when it is one of ``tags``, the build's version and tag; format in tests/testbed/faults.py)."""
     path = os.path.join(shared_dir(), "faults", host_name() + ".json")
     try:
         with open(path) as handle:
-            return json.load(handle)
+            document = json.load(handle)
     except (FileNotFoundError, ValueError):
         return {}
+    faults = {name: value for name, value in document.items() if name != "versions"}
+    for tag in tags:
+        faults.update((document.get("versions") or {}).get(tag) or {})
+    return faults
 
 
 def read_json(path, default=None):

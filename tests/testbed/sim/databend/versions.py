@@ -63,6 +63,11 @@ def tag(version):
     return str(version).strip().lstrip("v")
 
 
+def fault_tags(version):
+    """The names a version-limited fault may use for this build: v1.2.3 and 1.2.3 alike."""
+    return ["v" + tag(version), tag(version)]
+
+
 def triple_str(triple):
     return "%d.%d.%d" % tuple(triple)
 

@@ -1,0 +1,140 @@
+"""A CockroachDB release mirror on a lab host: the catalog of simulated releases over plain HTTP.
+
+Laid out like binaries.cockroachdb.com: `http://<host ip>:8081/cockroach-vX.Y.Z.linux-amd64.tgz` and next to it
+`cockroach-vX.Y.Z.linux-amd64.tgz.sha256sum` (`<hex>  <file name>`), for every release of
+sim/releases.py CRDB_CATALOG.
+
+    catalog = ReleaseCatalog.ensure(lab)              # built once per simulator source, cached in the lab work dir
+    cluster = lab.up(name, 3, lb=True, mounts={"lb": catalog.mounts()})
+    mirror = ReleaseMirror(cluster.lb, catalog).start()   # python3 -m http.server as a systemd unit
+    mirror.url, mirror.releases()                     # http://10.89.K.10:8081, [{version, url, sha256}, ...]
+
+The tarballs reach the mirror host through a read-only bind mount of the cache directory (no copy per cluster);
+the unit serves that directory, bound to the host's lab IP.
+"""
+import json
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+
+from .hostlab import LabError, _FileLock, _poll, log
+from .provision import releases
+
+MIRROR_DIR = "/testbed/releases"
+MIRROR_PORT = 8081
+MIRROR_UNIT = "testbed-release-mirror"
+CATALOG_FILE = "catalog.json"
+KEEP_CATALOGS = 3  # older catalogs may still be mounted by running clusters; only the oldest beyond these go
+URL_TEMPLATE = "%s/cockroach-{version}.linux-amd64.tgz"
+
+UNIT = """[Unit]
+Description=CockroachDB release mirror (testbed): the simulated release catalog over HTTP
+After=network.target
+[Service]
+ExecStart=/usr/bin/python3 -m http.server {port} --bind {ip} --directory {directory}
+User=nobody
+Restart=always
+RestartSec=1
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+class ReleaseCatalog:
+    """The catalog's tarballs and checksums in `<work dir>/releases/catalog-<source digest>/`."""
+
+    def __init__(self, directory, entries):
+        self.dir = directory
+        self.entries = entries  # [{"version", "file", "sha256"}], oldest first
+
+    @classmethod
+    def ensure(cls, lab):
+        """The cached catalog of the current simulator sources, built (and timed) when missing."""
+        root = os.path.join(lab.work_dir, "releases")
+        os.makedirs(root, exist_ok=True)
+        directory = os.path.join(root, "catalog-%s" % releases.source_digest())
+        with _FileLock(os.path.join(root, "catalog.lock")):
+            if not os.path.exists(os.path.join(directory, CATALOG_FILE)):
+                started = time.monotonic()
+                building = directory + ".tmp.%d" % os.getpid()
+                shutil.rmtree(building, ignore_errors=True)
+                entries = releases.build_catalog(building)
+                with open(os.path.join(building, CATALOG_FILE), "w", encoding="utf-8") as out:
+                    json.dump(entries, out, indent=1)
+                os.chmod(building, 0o755)
+                shutil.rmtree(directory, ignore_errors=True)
+                os.rename(building, directory)
+                size = sum(os.path.getsize(os.path.join(directory, name)) for name in os.listdir(directory))
+                log("release catalog: %d releases, %d kB, built in %.2f s (%s)"
+                    % (len(entries), size // 1024, time.monotonic() - started, directory))
+                cls._prune(root, directory)
+        with open(os.path.join(directory, CATALOG_FILE), encoding="utf-8") as source:
+            return cls(directory, json.load(source))
+
+    @staticmethod
+    def _prune(root, keep):
+        catalogs = sorted((os.path.join(root, name) for name in os.listdir(root)
+                           if name.startswith("catalog-") and ".tmp." not in name and os.path.isdir(os.path.join(root, name))),
+                          key=os.path.getmtime, reverse=True)
+        for old in [path for path in catalogs if path != keep][KEEP_CATALOGS - 1:]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def versions(self):
+        return [entry["version"] for entry in self.entries]
+
+    def path(self, version):
+        """The cached tarball of ``version``, or None when it is not in the catalog."""
+        for entry in self.entries:
+            if entry["version"] == version:
+                return os.path.join(self.dir, entry["file"])
+        return None
+
+    def mounts(self):
+        """The read-only bind mount that puts the catalog on a host (hostlab `mounts`)."""
+        return [(self.dir, MIRROR_DIR, "ro")]
+
+
+class ReleaseMirror:
+    """The HTTP mirror on one lab host."""
+
+    def __init__(self, host, catalog, port=MIRROR_PORT):
+        self.host, self.catalog, self.port = host, catalog, port
+
+    @property
+    def url(self):
+        return "http://%s:%d" % (self.host.ip, self.port)
+
+    @property
+    def url_template(self):
+        return URL_TEMPLATE % self.url
+
+    @property
+    def checksum_url_template(self):
+        return self.url_template + ".sha256sum"
+
+    def releases(self):
+        return [{"version": entry["version"], "url": "%s/%s" % (self.url, entry["file"]), "sha256": entry["sha256"]}
+                for entry in self.catalog.entries]
+
+    def start(self, timeout=30):
+        """Install and start the unit; wait until the first release's checksum file is served."""
+        listing = self.host.exec(["ls", MIRROR_DIR], check=False)
+        if listing.returncode != 0 or CATALOG_FILE not in listing.stdout.split():
+            raise LabError("release catalog is not mounted at %s on %s (start the cluster with mounts=%r)"
+                           % (MIRROR_DIR, self.host.name, {self.host.hostname: self.catalog.mounts()}))
+        self.host.write_file("/etc/systemd/system/%s.service" % MIRROR_UNIT,
+                             UNIT.format(port=self.port, ip=self.host.ip, directory=MIRROR_DIR))
+        self.host.systemctl("daemon-reload")
+        self.host.systemctl("enable", "--now", MIRROR_UNIT)
+        probe = "%s/%s.sha256sum" % (self.url, self.catalog.entries[0]["file"])
+
+        def serving():
+            try:
+                with urllib.request.urlopen(probe, timeout=2) as response:
+                    return response.status == 200, "HTTP %d" % response.status
+            except (urllib.error.URLError, OSError) as error:
+                return False, str(error)
+        _poll("the release mirror to serve %s" % probe, serving, timeout, interval=0.2)
+        return self
