@@ -42,6 +42,17 @@ def playbook(name, inventory, report_dir, extra=None):
         return json.load(source), time.monotonic() - started
 
 
+def wait_until_healthy(inventory):
+    """A fresh cluster is still replicating its ranges: wait with the probes, as an operator would."""
+    started = time.monotonic()
+    _records, proc = run_playbook(os.path.join(REPO, "playbooks", "cluster-health.yml"), inventory,
+                                  {"distsql_probe_host": "node1", "distsql_insecure": True, "distsql_wait_nodes": "all_live",
+                                   "distsql_wait_ranges": "healthy", "distsql_wait_interval": 1, "distsql_stable_checks": 2})
+    if proc.returncode != 0:
+        raise SystemExit("the cluster did not become healthy:\n%s" % proc.stdout[-3000:])
+    print("cluster healthy (all live, no under-replicated range) after %.1f s" % (time.monotonic() - started))
+
+
 def show_run(title, report, seconds):
     print("\n== %s: %s in %.1f s (%s)" % (title, report["outcome"], seconds, report["message"]))
     plan = report.get("plan") or {}
@@ -85,6 +96,7 @@ def main():
         inventory = testbed("up", "--name", CLUSTER, "--nodes", "3", "--lb", "--engine", "cockroachdb",
                             "--version", VERSION).stdout.strip().splitlines()[-1]
         print("testbed: 3 nodes on %s behind haproxy, inventory %s" % (VERSION, inventory))
+        wait_until_healthy(inventory)
         workload = subprocess.Popen([sys.executable, "-m", "tests.testbed", "workload", "--name", CLUSTER,
                                      "--duration", "1800", "--rate", "50", "--connections", "3", "--out", workload_out],
                                     cwd=REPO, stdout=subprocess.PIPE, text=True)
