@@ -73,3 +73,16 @@ class WaitTimeout(DistsqlError):
         result = dict(self.last_state)
         result.update(msg=str(self), checks=self.checks, elapsed=round(self.elapsed, 3))
         return result
+
+
+class DetailedError(DistsqlError):
+    """A failure whose module result carries what was done and seen before it (``details``) beside the message."""
+
+    def __init__(self, message, details):
+        self.details = details
+        super(DetailedError, self).__init__(message)
+
+    def as_result(self):
+        result = dict(self.details)
+        result['msg'] = str(self)
+        return result

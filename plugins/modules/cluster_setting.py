@@ -124,6 +124,12 @@ detail:
   description: The server's DETAIL line, if any.
   returned: on a failed statement
   type: str
+previous_is_default:
+  description: RV(previous) was the setting's default (known for the settings the upgrade flows change); a ledger
+    reverts such a change with a RESET.
+  returned: success
+  type: bool
+  sample: true
 '''
 
 import copy

@@ -33,7 +33,8 @@ from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_
     parse_cluster_version_setting, parse_drain_output)
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family.sql import SqlError, parse_cli_error
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroachdb import settings
-from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, OutputParseError
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroachdb.versions import series_tuple
+from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DetailedError, DistsqlError, OutputParseError
 
 # (name from v23.2, name before v23.2, weight in the sum, whether every version has it), in the order of the sum
 SIZING_SETTINGS = (
@@ -52,32 +53,18 @@ MARGIN_SECONDS = 10
 MARGIN_FRACTION = 0.2
 
 
-class DrainFailed(DistsqlError):
+class DrainFailed(DetailedError):
     """A drain that failed or did not finish in time; details carry the rounds and the last progress."""
-
-    def __init__(self, message, details):
-        self.details = details
-        super(DrainFailed, self).__init__(message)
-
-    def as_result(self):
-        result = dict(self.details)
-        result['msg'] = str(self)
-        return result
-
-
-def _series_tuple(series):
-    major, minor = str(series).split('.')[:2]
-    return (int(major), int(minor))
 
 
 def setting_names(series):
     """The sizing settings by the names the cluster at ``series`` ('23.1', '24.1') knows, in SIZING_SETTINGS order."""
-    new = _series_tuple(series) >= NEW_NAMES_SINCE
+    new = series_tuple(series) >= NEW_NAMES_SINCE
     return tuple(new_name if new else old_name for new_name, old_name, _weight, _always in SIZING_SETTINGS)
 
 
 def _weights(series):
-    new = _series_tuple(series) >= NEW_NAMES_SINCE
+    new = series_tuple(series) >= NEW_NAMES_SINCE
     return dict((new_name if new else old_name, weight) for new_name, old_name, weight, _always in SIZING_SETTINGS)
 
 

@@ -24,8 +24,8 @@ import time
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family.outputs import parse_cluster_version_setting
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroachdb import jobs, settings, upgrades
-from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroachdb.versions import SCHEME
-from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, WaitTimeout
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroachdb.versions import SCHEME, series_tuple
+from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DetailedError, DistsqlError, WaitTimeout
 from ansible_collections.distsql.upgrade.plugins.module_utils.waiter import wait_until
 
 AUTO_UPGRADE = 'cluster.auto_upgrade.enabled'
@@ -39,22 +39,8 @@ class FinalizationRefused(DistsqlError):
     """A hold or finalization that the cluster's state does not allow; nothing was changed."""
 
 
-class FinalizationFailed(DistsqlError):
+class FinalizationFailed(DetailedError):
     """A finalization that failed after it started; details carry the changes made and the last state seen."""
-
-    def __init__(self, message, details):
-        self.details = details
-        super(FinalizationFailed, self).__init__(message)
-
-    def as_result(self):
-        result = dict(self.details)
-        result['msg'] = str(self)
-        return result
-
-
-def _series_tuple(series):
-    major, minor = str(series).split('.')[:2]
-    return (int(major), int(minor))
 
 
 def version_state(value):
@@ -70,12 +56,12 @@ def version_state(value):
 
 def hold_setting(series):
     """The setting that holds the next finalization of a cluster at ``series``."""
-    return AUTO_UPGRADE if _series_tuple(series) >= AUTO_UPGRADE_SINCE else PRESERVE
+    return AUTO_UPGRADE if series_tuple(series) >= AUTO_UPGRADE_SINCE else PRESERVE
 
 
 def hold_settings(series):
     """The hold settings a cluster at ``series`` has: both from 23.2, only preserve_downgrade_option before."""
-    return (AUTO_UPGRADE, PRESERVE) if _series_tuple(series) >= AUTO_UPGRADE_SINCE else (PRESERVE,)
+    return (AUTO_UPGRADE, PRESERVE) if series_tuple(series) >= AUTO_UPGRADE_SINCE else (PRESERVE,)
 
 
 def holds_from(values):
@@ -123,7 +109,7 @@ def node_view(nodes):
         series = SCHEME.parse(node['build']).series if node['build'] else None
         view.append({'id': node['id'], 'build': node['build'], 'series': series, 'is_live': node['is_live'] is True})
     live_series = set(node['series'] for node in view if node['is_live'] and node['series'])
-    return view, sorted(live_series, key=_series_tuple)
+    return view, sorted(live_series, key=series_tuple)
 
 
 def _nodes_text(ids, singular, plural):
@@ -164,7 +150,7 @@ def finalize_target(state, nodes, node_series, series=None):
         raise FinalizationRefused('cannot finalize to %s: the cluster is finalizing to %s (cluster version %s)'
                                   % (target, state['upgrading_to'], state['cluster_version']))
     active = state['active']
-    if _series_tuple(target) <= _series_tuple(active):
+    if series_tuple(target) <= series_tuple(active):
         raise FinalizationRefused('cannot finalize: every live node runs %s, which is not newer than the cluster '
                                   'version %s' % (target, state['cluster_version']))
     reachable = upgrades.next_majors(active)

@@ -101,8 +101,19 @@ def show(run, binary, connection, name):
     return parse_setting_value(run_sql(run, binary, connection, show_statement(name)))
 
 
+def settable(value):
+    """The value to SET: an interval as SHOW prints it ('00:15:00', read back from the cluster) becomes the Go
+    duration every version accepts ('15m'); anything else is kept as given."""
+    text = str(value).strip()
+    if parse_go_duration(text) is None and ':' in text:
+        seconds = parse_duration(text)
+        if seconds is not None and seconds == int(seconds):
+            return format_duration(seconds)
+    return value
+
+
 def set_value(run, binary, connection, name, value):
-    run_sql(run, binary, connection, set_statement(name, value))
+    run_sql(run, binary, connection, set_statement(name, settable(value)))
 
 
 def reset(run, binary, connection, name):
@@ -180,7 +191,14 @@ def ensure(run, binary, connection, name, value=None, state='present', check_mod
     except DistsqlError as exc:
         raise SettingChangeFailed(exc, previous)
     return {'name': name, 'value': after, 'previous': previous, 'changed': changed,
+            'previous_is_default': is_default(name, previous),
             'diff': {'before': {name: previous}, 'after': {name: after}}}
+
+
+def is_default(name, value):
+    """Whether ``value`` is the known default of setting ``name`` (False when the default is not known)."""
+    default = KNOWN_DEFAULTS.get(name)
+    return default is not None and same_value(value, default)
 
 
 def _change(run, binary, connection, name, value, state, check_mode, previous):

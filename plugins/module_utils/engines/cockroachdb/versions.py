@@ -68,3 +68,9 @@ class CockroachVersionScheme(VersionScheme):
 
 
 SCHEME = CockroachVersionScheme()
+
+
+def series_tuple(series):
+    """(major, minor) of a release series or cluster version ('24.1', '24.1-upgrading-to-24.2-step-004'), to compare."""
+    major, minor = str(series).split('.')[:2]
+    return (int(major), int(minor.split('-')[0]))

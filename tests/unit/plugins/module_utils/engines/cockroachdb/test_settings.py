@@ -134,7 +134,7 @@ def test_show_reads_the_single_value(name, output, value):
 def test_ensure_reads_only_without_a_value():
     run = FakeSql().on('SHOW CLUSTER SETTING version', fixture('cockroach/show_setting_version_24.1_inferred.txt'))
     assert settings.ensure(run, BINARY, CONNECTION, 'version') == {
-        'name': 'version', 'value': '24.1', 'previous': '24.1', 'changed': False,
+        'name': 'version', 'value': '24.1', 'previous': '24.1', 'changed': False, 'previous_is_default': False,
         'diff': {'before': {'version': '24.1'}, 'after': {'version': '24.1'}}}
     assert run.statements == ['SHOW CLUSTER SETTING version']
 
@@ -145,7 +145,7 @@ def test_ensure_sets_and_reads_back():
                         '%s\n00:00:30\n' % name)
            .on("SET CLUSTER SETTING %s = '30s'" % name, TAG))
     result = settings.ensure(run, BINARY, CONNECTION, name, value='30s')
-    assert result == {'name': name, 'value': '00:00:30', 'previous': '00:00:10', 'changed': True,
+    assert result == {'name': name, 'value': '00:00:30', 'previous': '00:00:10', 'changed': True, 'previous_is_default': True,
                       'diff': {'before': {name: '00:00:10'}, 'after': {name: '00:00:30'}}}
     assert run.statements == ['SHOW CLUSTER SETTING %s' % name, "SET CLUSTER SETTING %s = '30s'" % name,
                               'SHOW CLUSTER SETTING %s' % name]
@@ -163,7 +163,7 @@ def test_ensure_in_check_mode_sets_nothing():
     name = 'cluster.auto_upgrade.enabled'
     run = FakeSql().on('SHOW CLUSTER SETTING %s' % name, fixture('cockroach/show_setting_auto_upgrade_enabled_inferred.txt'))
     result = settings.ensure(run, BINARY, CONNECTION, name, value='false', check_mode=True)
-    assert result == {'name': name, 'value': 'false', 'previous': 'true', 'changed': True,
+    assert result == {'name': name, 'value': 'false', 'previous': 'true', 'changed': True, 'previous_is_default': True,
                       'diff': {'before': {name: 'true'}, 'after': {name: 'false'}}}
     assert run.statements == ['SHOW CLUSTER SETTING %s' % name]
 
@@ -181,7 +181,7 @@ def test_absent_resets_and_compares_what_it_reads_back():
     run = (FakeSql().on('SHOW CLUSTER SETTING %s' % name, '%s\n64 MiB\n' % name, '%s\n32 MiB\n' % name)
            .on('RESET CLUSTER SETTING %s' % name, TAG))
     result = settings.ensure(run, BINARY, CONNECTION, name, state='absent')
-    assert result == {'name': name, 'value': '32 MiB', 'previous': '64 MiB', 'changed': True,
+    assert result == {'name': name, 'value': '32 MiB', 'previous': '64 MiB', 'changed': True, 'previous_is_default': False,
                       'diff': {'before': {name: '64 MiB'}, 'after': {name: '32 MiB'}}}
 
 
@@ -232,3 +232,21 @@ def test_an_unknown_setting_fails_with_its_sqlstate():
     assert str(caught.value) == ("`SHOW CLUSTER SETTING cluster.auto_upgrade.enabled` failed: unknown cluster setting "
                                  "'cluster.auto_upgrade.enabled' (SQLSTATE 42704)")
     assert caught.value.as_result()['sqlstate'] == '42704'
+
+
+@pytest.mark.parametrize('shown, settable', [
+    ('00:15:00', '15m'),
+    ('00:05:00', '5m'),
+    ('01:00:30', '1h30s'),
+    ('15m', '15m'),
+    ('false', 'false'),
+    ('23.2', '23.2'),
+])
+def test_a_value_read_back_from_show_is_set_as_a_go_duration(shown, settable):
+    assert settings.settable(shown) == settable
+
+
+def test_previous_is_default_only_for_known_defaults():
+    assert settings.is_default('server.time_until_store_dead', '00:05:00') is True
+    assert settings.is_default('server.time_until_store_dead', '00:15:00') is False
+    assert settings.is_default('some.unknown.setting', '') is False
