@@ -86,6 +86,9 @@ def _plan(plan, engine, params):
     releases = _releases(engine, params.get('releases') or [])
     hop_versions = _hop_versions(engine, params.get('hop_versions') or {}, allow_prerelease)
     sourcing = _sourcing(params)
+    if params.get('inputs_only'):
+        plan.update(allowed=True, reason='the versions and release sources given are well formed')
+        return
     nodes = _nodes(engine, params.get('nodes') or [], params.get('cluster_nodes') or [])
     plan['nodes'] = [{'host': node['host'], 'version': node['version'].tag, 'service_active': node['service_active']}
                      for node in nodes]

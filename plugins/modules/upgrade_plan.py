@@ -174,6 +174,13 @@ options:
       - Accept alpha, beta and rc versions as current or target versions, and as O(hop_versions) values.
     type: bool
     default: false
+  inputs_only:
+    description:
+      - Only check that the inputs are well formed (O(target_version), O(releases), O(hop_versions), the release
+        source rules), without planning; O(nodes) may then be empty. The playbooks run this first, on the controller,
+        so that a malformed version is refused before any host is contacted.
+    type: bool
+    default: false
   hold_finalization:
     description:
       - Keep the finalization of the last major hop held at the end of the run (run C(finalize.yml) later, or
@@ -374,6 +381,7 @@ def main():
             hop_versions=dict(type='dict', default={}),
             allow_prerelease=dict(type='bool', default=False),
             hold_finalization=dict(type='bool', default=True),
+            inputs_only=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

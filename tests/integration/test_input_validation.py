@@ -14,6 +14,13 @@ PLAYBOOK = os.path.join(REPO, "playbooks", "upgrade-multi-replica.yml")
 TARGET = {"distsql_target_version": "v24.1.4"}
 
 
+@pytest.fixture(autouse=True)
+def report_dir(tmp_path, monkeypatch):
+    """Refused runs write their report to the working directory: keep it out of the checkout."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PWD", str(tmp_path))
+
+
 @pytest.fixture
 def unreachable_inventory(tmp_path):
     path = tmp_path / "inventory.ini"
@@ -43,3 +50,24 @@ def refusal(inventory, extra_vars):
 def test_bad_input_is_refused_before_any_host_is_touched(unreachable_inventory, extra_vars, message):
     msg = refusal(unreachable_inventory, extra_vars)
     assert msg.startswith("Validation of arguments failed:\n" + message)
+
+
+def test_a_malformed_version_is_refused_on_the_controller(unreachable_inventory):
+    records, proc = run_playbook(PLAYBOOK, unreachable_inventory, {"distsql_target_version": "v24.x"}, timeout=120)
+    assert proc.returncode != 0
+    assert "UNREACHABLE" not in proc.stdout
+    failed = [record for record in records if record["result"].get("failed")]
+    assert failed[0]["task"].endswith("refuse malformed versions and release sources before any host is contacted")
+    assert failed[0]["result"]["msg"] == "cannot parse cockroachdb version string 'v24.x'"
+    assert failed[-1]["result"]["msg"] == ("preflight refused the upgrade, nothing was changed: "
+                                          "cannot parse cockroachdb version string 'v24.x'")
+
+
+def test_a_release_template_without_a_checksum_is_refused_on_the_controller(unreachable_inventory):
+    extra = {"distsql_target_version": "v24.1.4",
+             "distsql_release_url_template": "http://mirror.invalid/cockroach-{version}.linux-amd64.tgz"}
+    records, proc = run_playbook(PLAYBOOK, unreachable_inventory, extra, timeout=120)
+    assert proc.returncode != 0 and "UNREACHABLE" not in proc.stdout
+    failed = [record for record in records if record["result"].get("failed")]
+    assert failed[0]["result"]["msg"] == ("distsql_release_url_template needs distsql_release_checksum_url_template or "
+                                          "distsql_release_sha256: every download is verified")

@@ -8,6 +8,7 @@ connection.py    Connection: the --host/--url/--insecure/--certs-dir/--user flag
 node_status.py   `node status` output of every version band, as typed node dicts
 range_health.py  the range-health query on <internal schema>.kv_store_status and its result
 outputs.py       shared version-report labels, `node drain` output, SHOW CLUSTER SETTING values, /health?ready=1
+sql.py           one statement through `<binary> sql --format=csv -e`, and the CLI error format (ERROR, SQLSTATE, DETAIL, HINT)
 """
 
 from __future__ import absolute_import, division, print_function
