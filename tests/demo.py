@@ -57,9 +57,9 @@ def show_run(title, report, seconds):
     print("\n== %s: %s in %.1f s (%s)" % (title, report["outcome"], seconds, report["message"]))
     plan = report.get("plan") or {}
     if plan.get("hops"):
-        print("   plan: %s -> %s, hops %s; clients: %s" % (plan["from_version"], plan["target_version"],
-                                                         " -> ".join(h["version"] for h in plan["hops"]),
-                                                         plan["client_impact"]))
+        hops = " -> ".join(h["version"] for h in plan["hops"])
+        print("   plan: %s -> %s, hops %s; clients: %s"
+              % (plan["from_version"], plan["target_version"], hops, plan["client_impact"]))
     for gate in report.get("gates", []):
         skipped = report["skipped_gates"].get(gate["name"])
         verdict = "skipped (%s)" % skipped if skipped else ("pass" if gate["passed"] else "FAIL")
@@ -70,8 +70,9 @@ def show_run(title, report, seconds):
                                for p in entry["phases"])
             print("   %-6s %-18s %s" % (host, entry["outcome"], phases))
     for change in report.get("ledger", []):
-        print("   ledger: %s %s -> %s, reverted %s" % (change["setting"], change["before"] or "default", change["after"],
-                                                     change["reverted_at"] or "not yet (held until finalize)"))
+        reverted = change["reverted_at"] or "not yet (held until finalize)"
+        print("   ledger: %s %s -> %s, reverted %s"
+              % (change["setting"], change["before"] or "default", change["after"], reverted))
     final = report.get("finalization") or {}
     print("   cluster version %s, held=%s" % (final.get("cluster_version"), final.get("held")))
 
@@ -115,7 +116,8 @@ def main():
     finally:
         if workload is not None:
             workload.kill()
-        subprocess.run([sys.executable, "-m", "tests.testbed", "down", "--name", CLUSTER], cwd=REPO, capture_output=True)
+        subprocess.run([sys.executable, "-m", "tests.testbed", "down", "--name", CLUSTER], cwd=REPO, capture_output=True,
+                       check=False)
     return 0
 
 

@@ -59,8 +59,8 @@ def test_a_malformed_version_is_refused_on_the_controller(unreachable_inventory)
     failed = [record for record in records if record["result"].get("failed")]
     assert failed[0]["task"].endswith("refuse malformed versions and release sources before any host is contacted")
     assert failed[0]["result"]["msg"] == "cannot parse cockroachdb version string 'v24.x'"
-    assert failed[-1]["result"]["msg"] == ("preflight refused the upgrade, nothing was changed: "
-                                          "cannot parse cockroachdb version string 'v24.x'")
+    refused = "preflight refused the upgrade, nothing was changed: cannot parse cockroachdb version string 'v24.x'"
+    assert failed[-1]["result"]["msg"] == refused
 
 
 def test_a_release_template_without_a_checksum_is_refused_on_the_controller(unreachable_inventory):

@@ -76,7 +76,7 @@ def test_resumes_an_interrupted_roll(args, module_runner):
     assert result["allowed"] is True and result["resuming"] is True
     assert result["nodes"][0] == {"host": "node1", "version": "v23.2.9", "service_active": False}
     assert result["notes"][-2:] == ["node1 is not live: its version is that of its binary, v23.2.9",
-                                       "resuming an interrupted run: nodes run v23.1.28 and v23.2.9"]
+                                    "resuming an interrupted run: nodes run v23.1.28 and v23.2.9"]
 
 
 def test_refusal_fails_with_the_reason_and_the_plan(args, module_runner):

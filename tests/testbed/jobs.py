@@ -14,7 +14,8 @@ import os
 import time
 
 from .hostlab import LabError
-from .provision import releases  # noqa: F401  pylint: disable=unused-import  (puts `sim` on sys.path)
+# provision puts the simulator package `sim` on sys.path
+from .provision import releases  # noqa: F401  pylint: disable=unused-import
 from sim.crdb import jobs as job_records  # noqa: E402  pylint: disable=wrong-import-position
 
 

@@ -178,6 +178,7 @@ def test_critical_nodes_exact_json_and_get_is_refused(crdb_cluster_factory):
     ids = node_ids(cluster, version)
     stopped = ids[cluster.nodes[2].addr]
     cluster.stop(2)
+
     def dead_node_reported():
         text = post(node, "/_status/critical_nodes")[2]
         return '"unavailableNodeIds": [\n      %d\n    ]' % stopped in text and text

@@ -249,7 +249,7 @@ def test_node_version_is_the_cluster_build_when_live_else_the_installed_binary()
                                {'host': 'node3', 'version': 'v23.2.9', 'service_active': True}]
     assert result['from_version'] == 'v23.2.9' and result['resuming'] is True
     assert result['notes'] == ['node1 is not live: its version is that of its binary, v24.1.4',
-                                  'resuming an interrupted run: nodes run v23.2.9 and v24.1.4']
+                               'resuming an interrupted run: nodes run v23.2.9 and v24.1.4']
     # v24.1.4 is installed on node1 and node2 only: node3 still needs it
     assert result['sources'] == [template_source('v24.1.4')]
 
