@@ -80,7 +80,16 @@ testbed-tests: venv
 integration: venv build-install
 	DISTSQL_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
 
-test: sanity units lint changelog-lint docs module-tests testbed-tests integration
+test: sanity units lint changelog-lint docs module-tests testbed-tests integration molecule
+
+# Molecule scenarios (molecule/<scenario>/): testbed clusters converged through the installed collection's
+# playbooks, verified with testinfra. MOLECULE_JOBS scenarios run at a time; MOLECULE_SCENARIOS picks some.
+MOLECULE_SCENARIOS ?= $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+MOLECULE_JOBS ?= 2
+.PHONY: molecule
+molecule: venv build-install
+	PATH=$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) NO_COLOR=1 $(BIN)/python -m tests.molecule_support.run_scenarios \
+	  --jobs $(MOLECULE_JOBS) --logs $(BUILD)/molecule $(MOLECULE_SCENARIOS)
 
 demo: venv build-install
 	DISTSQL_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/python -m tests.demo
