@@ -152,10 +152,16 @@ def test_wrong_sha256_is_refused_before_anything_runs_from_the_release(lab, cont
     sections = ("build_tag", "binary", "unit", "data_dir", "certs_dir", "ledger_dir", "settings", "started_at")
     before = lab.snapshot()
     message, record, differences = lab.refused("wrong_sha256", {"distsql_releases": releases}, sections=sections)
-    pattern = r"The checksum for (\S+) did not match %s; it was %s\." % ("0" * 64, good["sha256"])
-    assert re.fullmatch(pattern, message), "%r does not match %r" % (message, pattern)
-    assert sorted(failure["host"] for failure in record["failed"] if failure["msg"] == message or
-                  re.fullmatch(pattern, failure["msg"] or "")) == ["node1", "node2", "node3"], record["failed"]
+    # get_url's own message (the temporary file it downloaded to is the only part not known in advance), on every node.
+    pattern = (r"staging on (node[123]) failed, no node was touched: The checksum for (\S+) did not match %s; it was %s\."
+               % ("0" * 64, good["sha256"]))
+    last = {failure["host"]: failure["msg"] for failure in record["failed"]}
+    hosts = {host: re.fullmatch(pattern, msg or "") for host, msg in last.items()}
+    assert sorted(last) == ["node1", "node2", "node3"] and all(
+        found and found.group(1) == host for host, found in hosts.items()), "failures %s do not match %r" % (last, pattern)
+    assert re.fullmatch(pattern, message), message
+    report = lab.latest_report()
+    assert report["outcome"] == "failed" and re.fullmatch(pattern, report["message"]), (report["outcome"], report["message"])
     assert_unchanged("the wrong sha256", differences)
     after = lab.snapshot()
     for node in after["nodes"]:
