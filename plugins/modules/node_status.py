@@ -22,16 +22,9 @@ description:
 author:
   - distsql.upgrade team (@distsql)
 extends_documentation_fragment:
+  - distsql.upgrade.attributes.read_only
   - distsql.upgrade.connection
   - distsql.upgrade.wait
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: Only reads; runs in check mode as well.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 options:
   wait_for:
     description:

@@ -26,14 +26,8 @@ description:
     Messages name the playbooks' variables (C(distsql_releases), C(distsql_hop_versions), ...).
 author:
   - distsql.upgrade team (@distsql)
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: Pure planning; runs in check mode as well.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+extends_documentation_fragment:
+  - distsql.upgrade.attributes.read_only
 options:
   engine:
     description:

@@ -26,14 +26,8 @@ description:
     O(peer_target_binary).
 author:
   - distsql.upgrade team (@distsql)
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: Only runs version commands; runs in check mode as well.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+extends_documentation_fragment:
+  - distsql.upgrade.attributes.read_only
 options:
   engine:
     description:
