@@ -71,3 +71,15 @@ def test_a_release_template_without_a_checksum_is_refused_on_the_controller(unre
     failed = [record for record in records if record["result"].get("failed")]
     assert failed[0]["result"]["msg"] == ("distsql_release_url_template needs distsql_release_checksum_url_template or "
                                           "distsql_release_sha256: every download is verified")
+
+
+def test_a_flow_that_does_not_fit_the_topology_is_refused(unreachable_inventory):
+    extra = {"distsql_target_version": "v24.1.4", "distsql_topology": "single_replica"}
+    records, proc = run_playbook(PLAYBOOK, unreachable_inventory, extra, timeout=120)
+    assert proc.returncode != 0 and "UNREACHABLE" not in proc.stdout
+    failed = [record for record in records if record["result"].get("failed")]
+    assert failed[0]["result"]["msg"] == (
+        "the multi_replica flow does not fit the 3 host(s) of group cockroach: standalone is one start-single-node "
+        "host; a multi-replica rolling upgrade needs at least 3 nodes so that every range keeps a quorum while one "
+        "node is down (upgrade-single-replica.yml does a full-stop upgrade); a single_replica cluster "
+        "(distsql_topology) is upgraded with single_replica")
