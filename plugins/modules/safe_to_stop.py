@@ -75,7 +75,37 @@ options:
     description:
       - Session cookie for a secure cluster (C(cockroach auth-session login <user> --only-cookie)), as its value or as
         C(session=<value>; Path=/; HttpOnly). Never logged.
+      - Mutually exclusive with O(login).
     type: str
+  login:
+    description:
+      - Get the session cookie of a secure cluster by running C(cockroach auth-session login <user> --only-cookie)
+        on the host the module runs on, once, before the first request.
+      - The session expires on its own (C(--expire-after) of O(timeout) plus 5 minutes); it is not logged out,
+        because C(auth-session logout) would end every session of the user, an operator's DB Console among them.
+      - The cookie is never returned or logged.
+    type: dict
+    suboptions:
+      binary:
+        description: Path of the C(cockroach) binary.
+        type: path
+        default: /usr/local/bin/cockroach
+      host:
+        description: C(host:port) of the SQL listener of any live node (C(--host)).
+        type: str
+        required: true
+      certs_dir:
+        description: Directory with C(ca.crt) and the client certificate and key of O(login.user) (C(--certs-dir)).
+        type: path
+        required: true
+      user:
+        description: The admin user to log in (and connect) as.
+        type: str
+        default: root
+      command_timeout:
+        description: Seconds the login may take.
+        type: int
+        default: 30
   request_timeout:
     description:
       - Seconds one request may take before it counts as a failed check.
@@ -98,7 +128,17 @@ EXAMPLES = r'''
     timeout: 600
   delegate_to: localhost
 
-- name: Read the verdict once on a secure cluster
+- name: Wait until node2 of a secure cluster may be stopped, logging in with root's client certificate
+  distsql.upgrade.safe_to_stop:
+    engine: cockroachdb
+    url: https://node1:8080
+    node: node2
+    ca_path: /var/lib/cockroach/certs/ca.crt
+    login:
+      host: node1:26257
+      certs_dir: /var/lib/cockroach/certs
+
+- name: Read the verdict once with a session cookie made elsewhere
   distsql.upgrade.safe_to_stop:
     engine: cockroachdb
     url: https://node1:8080
@@ -197,9 +237,31 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines import engine_names, get_engine
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, WaitTimeout
+from ansible_collections.distsql.upgrade.plugins.module_utils.runner import timed_runner
 from ansible_collections.distsql.upgrade.plugins.module_utils.waiter import WAIT_ARGUMENT_SPEC, poll
 
 CAPABILITY = 'critical_nodes'
+SESSION_MARGIN = 300  # seconds a logged-in session outlives the wait
+LOGIN_SPEC = dict(
+    binary=dict(type='path', default='/usr/local/bin/cockroach'),
+    host=dict(type='str', required=True),
+    certs_dir=dict(type='path', required=True),
+    user=dict(type='str', default='root'),
+    command_timeout=dict(type='int', default=30),
+)
+
+
+def session_cookie(module, engine):
+    """The cookie given, or one from `auth-session login` when login is set, or None (an insecure cluster)."""
+    params, login = module.params, module.params['login']
+    if not login:
+        return params['session_cookie']
+    connection = engine.connection(dict(host=login['host'], certs_dir=login['certs_dir'], user=login['user']))
+    run = timed_runner(module.run_command, login['command_timeout'])
+    cookie = engine.capability('web_session').login(run, login['binary'], connection, user=login['user'],
+                                                    expire_after=params['timeout'] + SESSION_MARGIN)
+    module.no_log_values.add(cookie.split('=', 1)[1])
+    return cookie
 
 
 def observe_verdict(critical_nodes, params):
@@ -252,19 +314,21 @@ def main():
         validate_certs=dict(type='bool', default=True),
         ca_path=dict(type='path'),
         session_cookie=dict(type='str', no_log=True),
+        login=dict(type='dict', options=LOGIN_SPEC),
         request_timeout=dict(type='float', default=10.0),
     )
     argument_spec.update(copy.deepcopy(WAIT_ARGUMENT_SPEC))
     module = AnsibleModule(
         argument_spec=argument_spec,
         required_one_of=[('node', 'node_id')],
-        mutually_exclusive=[('node', 'node_id')],
+        mutually_exclusive=[('node', 'node_id'), ('session_cookie', 'login')],
         supports_check_mode=True,
     )
-    params = module.params
     try:
-        critical_nodes = get_engine(params['engine']).capability(CAPABILITY)
-        critical_nodes.endpoint_url(params['url'])
+        engine = get_engine(module.params['engine'])
+        critical_nodes = engine.capability(CAPABILITY)
+        critical_nodes.endpoint_url(module.params['url'])
+        params = dict(module.params, session_cookie=session_cookie(module, engine))
         if params['wait_for'] == 'none':
             result = poll(lambda: observe_verdict(critical_nodes, params), None, params, describe(params))
         else:

@@ -164,3 +164,45 @@ def test_url_must_be_an_http_base_url(fake_node, module_runner):
     assert result["msg"] == ("url must be the base URL of a node's HTTP API, such as http://node2:8080 or "
                              "https://node2:8080; got '127.0.0.1:8080'")
     assert fake_node.requests == []
+
+
+LOGIN_ARGV = "auth-session login root --only-cookie --expire-after=330s --host=node1:26257 --certs-dir=/certs"
+SESSION = "CAESEHRlc3Qtc2VjcmV0LTEyMzQ="
+
+
+def test_login_gets_a_session_once_and_sends_it_without_showing_it(fake_node, fake_cli, module_runner):
+    fake_cli.respond(LOGIN_ARGV, "session=%s; Path=/; HttpOnly\n" % SESSION)
+    fake_node.answer(CRITICAL, HEALTHY)
+    login = {"binary": fake_cli.path, "host": "node1:26257", "certs_dir": "/certs"}
+    result = module_runner("safe_to_stop", args(fake_node, login=login, stable_checks=1))
+    assert result.get("failed") is not True and result["safe"] is True and result["checks"] == 2
+    assert [request["cookie"] for request in fake_node.requests] == ["session=%s" % SESSION] * 2
+    assert fake_cli.calls() == [LOGIN_ARGV.split()]
+    assert SESSION not in json.dumps(result)
+
+
+def test_a_failed_login_fails_before_any_request(fake_node, fake_cli, module_runner):
+    fake_cli.respond(LOGIN_ARGV, {"rc": 1, "stderr": "ERROR: cannot load certificates.\nFailed running "
+                                                     "\"auth-session login\"\n"})
+    login = {"binary": fake_cli.path, "host": "node1:26257", "certs_dir": "/certs"}
+    result = module_runner("safe_to_stop", args(fake_node, login=login))
+    assert result["failed"] is True
+    assert result["msg"] == ("%s auth-session login root failed: ERROR: cannot load certificates. Failed running "
+                             "\"auth-session login\"" % fake_cli.path)
+    assert fake_node.requests == []
+
+
+def test_a_secure_node_without_a_session_fails_at_once_naming_login(fake_node, module_runner):
+    fake_node.answer((401, "a valid authentication cookie is required\n"))
+    result = module_runner("safe_to_stop", args(fake_node, timeout=60))
+    assert result["failed"] is True
+    assert result["msg"] == ("POST %s/_status/critical_nodes answered HTTP 401: a valid authentication cookie is "
+                             "required; a secure cluster needs a session: give login (or session_cookie from "
+                             "cockroach auth-session login)" % fake_node.url)
+    assert len(fake_node.requests) == 1
+
+
+def test_session_cookie_and_login_are_exclusive(fake_node, module_runner):
+    result = module_runner("safe_to_stop", args(fake_node, session_cookie="session=tok42",
+                                                login={"host": "node1:26257", "certs_dir": "/certs"}))
+    assert result["msg"] == "parameters are mutually exclusive: session_cookie|login"

@@ -184,7 +184,7 @@ def test_node_down_is_refused(lab, contract):
     # A node stopped with SIGTERM drained first: node status keeps showing it draining (is_draining) while it is down.
     node_id = lab.node_id("node3")
     assert_refused_by_preflight(lab, message, "3 gate(s) failed: nodes_live: 2 of 3 nodes live (inventory 3); not live: n%s; "
-                                              "not available: n%s; no_draining: draining: %s; decommissioning: none; "
+                                              "not available: n%s; no_draining: draining: n%s; decommissioning: none; "
                                               "ranges_healthy: 0 unavailable, 60 under-replicated ranges"
                                               % (node_id, node_id, node_id))
 

@@ -85,14 +85,25 @@ class SimCluster:
         self.env.pop("NOTIFY_SOCKET", None)
         self.nodes = [SimNode(self, i) for i in range(size)]
         self.procs = []
+        self.security = ["--insecure"]
+
+    def secure(self, version):
+        """Certificates for every node and for root (`cert create-*`); nodes started from now on are secure."""
+        certs, ca_key = os.path.join(self.root, "certs"), os.path.join(self.root, "ca.key")
+        for args in (["create-ca"], ["create-node", "localhost"] + [n.host for n in self.nodes],
+                     ["create-client", "root"]):
+            made = self.cli(version, "cert", *args, "--certs-dir=" + certs, "--ca-key=" + ca_key)
+            assert made.returncode == 0, made.stderr
+        self.security = ["--certs-dir=" + certs]
+        return certs
 
     def join_list(self):
         return ",".join(n.addr for n in self.nodes)
 
     def start(self, index, version, command="start", extra=(), wait=True):
         node = self.nodes[index]
-        args = [self.binaries[version], command, "--insecure", "--listen-addr=" + node.addr,
-                "--http-addr=%s:%d" % (node.host, node.http_port)]
+        args = [self.binaries[version], command] + self.security + [
+            "--listen-addr=" + node.addr, "--http-addr=%s:%d" % (node.host, node.http_port)]
         if command == "start" or command == "start-single-replica":
             args.append("--join=" + self.join_list())
         log = open(os.path.join(node.dir, "out.log"), "ab")
@@ -108,12 +119,12 @@ class SimCluster:
         for index in range(len(self.nodes)):
             self.start(index, version)
         if init:
-            result = self.cli(version, "init", "--insecure", "--host=" + self.nodes[0].addr)
+            result = self.cli(version, "init", *self.security, "--host=" + self.nodes[0].addr)
             assert result.stdout == "Cluster successfully initialized\n", result.stderr
             wait_until(lambda: self.all_live(version), what="all nodes live")
 
     def all_live(self, version):
-        result = self.cli(version, "node", "status", "--format=csv", "--insecure", "--host=" + self.nodes[0].addr)
+        result = self.cli(version, "node", "status", "--format=csv", *self.security, "--host=" + self.nodes[0].addr)
         lines = result.stdout.splitlines()[1:]
         return result.returncode == 0 and len(lines) == len(self.nodes) and all(",true,true" in l for l in lines)
 
@@ -127,7 +138,7 @@ class SimCluster:
                               env=self.env, timeout=timeout)
 
     def sql(self, version, statement, node=0, fmt="tsv"):
-        return self.cli(version, "sql", "--insecure", "--host=" + self.nodes[node].addr, "--format=" + fmt,
+        return self.cli(version, "sql", *self.security, "--host=" + self.nodes[node].addr, "--format=" + fmt,
                         "-e", statement)
 
     def close(self):

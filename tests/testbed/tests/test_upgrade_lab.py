@@ -170,3 +170,10 @@ def test_standalone_secure_cluster_serves_its_own_mirror(hostlab, testbed):
     wanted = variables["distsql_releases"][-1]
     fetched = ssh(hostlab, inventory, "node1", "curl -fsS %s | sha256sum" % wanted["url"])
     assert fetched.stdout == "%s  -\n" % wanted["sha256"]
+    # the status API of a secure node: TLS verified against the cluster CA, a session from auth-session login
+    certs = variables["distsql_certs_dir"]
+    post = ("curl -sS -o /dev/null -w '%%{http_code}' -X POST --cacert %s/ca.crt %%s "
+            "https://node1:8080/_status/critical_nodes" % certs)
+    assert ssh(hostlab, inventory, "node1", post % "").stdout == "401"
+    login = "cockroach auth-session login root --only-cookie --certs-dir=%s --host=node1:26257" % certs
+    assert ssh(hostlab, inventory, "node1", post % ('--cookie "$(%s)"' % login)).stdout == "200"

@@ -2,10 +2,12 @@
 flow-surfaces-cockroachdb.md (FS): SHOW JOBS, critical nodes, node drain --drain-wait, the finalization errors,
 BACKUP / SHOW BACKUPS, version-limited faults and jobs added from the controller."""
 import csv
+import http.client
 import io
 import json
 import os
 import re
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -162,6 +164,72 @@ def test_jobs_added_from_the_controller_and_by_create_index(crdb_cluster_factory
 
 
 # ---------------------------------------------------------------- critical nodes (FS section 1)
+
+def https(node, certs, path, method="POST", cookie=None):
+    """(status, Content-Type, body) of a request over TLS, verified against the cluster's CA."""
+    context = ssl.create_default_context(cafile=os.path.join(certs, "ca.crt"))
+    request = urllib.request.Request("https://%s:%d%s" % (node.host, node.http_port, path), method=method,
+                                     data=b"{}" if method == "POST" else None,
+                                     headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5, context=context) as response:
+            return response.status, response.headers.get("Content-Type"), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type"), error.read().decode()
+
+
+def plain(node, path, method="GET"):
+    """(status, Location, body) of a plain HTTP request, redirects not followed."""
+    connection = http.client.HTTPConnection(node.host, node.http_port, timeout=5)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return response.status, response.getheader("Location"), response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_secure_node_serves_tls_redirects_plain_http_and_asks_a_session_for_the_status_api(crdb_cluster_factory):
+    version = "v24.1.3"
+    cluster = crdb_cluster_factory(size=1)
+    certs = cluster.secure(version)
+    cluster.start(0, version, command="start-single-node")
+    node = cluster.nodes[0]
+    wait_until(lambda: plain(node, "/health?ready=1")[0] == 200, what="the node to be ready")
+    where = "%s:%d" % (node.host, node.http_port)
+
+    # plain HTTP on the secure port: /health answered, anything else sent to https (server_http.go)
+    assert plain(node, "/health") == (200, None, "{\n\n}")
+    assert plain(node, "/_status/vars") == (307, "https://%s/_status/vars" % where,
+                                            '<a href="https://%s/_status/vars">Temporary Redirect</a>.\n\n' % where)
+    assert plain(node, "/_status/critical_nodes", "POST") == (307, "https://%s/_status/critical_nodes" % where, "")
+
+    # over TLS: health and metrics need no session, the status API does
+    assert https(node, certs, "/health", "GET") == (200, "application/json", "{\n\n}")
+    assert https(node, certs, "/_status/vars", "GET")[0] == 200
+    refused = (401, "text/plain; charset=utf-8", "a valid authentication cookie is required\n")
+    assert https(node, certs, "/_status/critical_nodes") == refused
+    assert https(node, certs, "/_status/critical_nodes", cookie="session=CAESAA==") == refused
+
+    login = cluster.cli(version, "auth-session", "login", "root", "--only-cookie", "--expire-after=2s",
+                        "--certs-dir=" + certs, "--host=" + node.addr)
+    assert login.returncode == 0, login.stderr
+    cookie = login.stdout.rstrip("\n")
+    assert re.fullmatch(r"session=[A-Za-z0-9+/]+=*; Path=/; HttpOnly", cookie) and login.stdout.count("\n") == 1
+    status, content_type, body = https(node, certs, "/_status/critical_nodes", cookie=cookie.split(";")[0])
+    assert (status, content_type) == (200, "application/json") and json.loads(body)["criticalNodes"]
+    wait_until(lambda: https(node, certs, "/_status/critical_nodes", cookie=cookie) == refused, timeout=5,
+               what="the 2s session to expire")
+
+    table = cluster.cli(version, "auth-session", "login", "ROOT", "--format=csv", "--certs-dir=" + certs,
+                        "--host=" + node.addr)
+    header, row = table.stdout.splitlines()
+    assert header == "username,session ID,authentication cookie"
+    assert re.fullmatch(r"root,\d{18,19},session=[A-Za-z0-9+/]+=*; Path=/; HttpOnly", row), row
+    unknown = cluster.cli(version, "auth-session", "login", "bob", "--certs-dir=" + certs, "--host=" + node.addr)
+    assert (unknown.returncode, unknown.stdout, unknown.stderr) == (
+        1, "", 'ERROR: user "bob" does not exist\nFailed running "auth-session login"\n')
+
 
 def test_critical_nodes_exact_json_and_get_is_refused(crdb_cluster_factory):
     version = "v24.1.3"

@@ -7,6 +7,7 @@ versions.py   the version grammar and order (SCHEME)
 upgrades.py   the release calendar and upgrade-path rules (plan_cockroachdb)
 outputs.py    `cockroach version` in every variant
 critical_nodes.py  POST /_status/critical_nodes: whether a node may be stopped now (v23.1+)
+web_session.py  `auth-session login`: the session cookie the status API of a secure cluster asks for
 backup.py     BACKUP INTO / SHOW BACKUPS IN through `cockroach sql`
 drain.py      `node drain` with --drain-wait sized from the shutdown settings, re-run after a drain timeout
 settings.py   SHOW / SET / RESET CLUSTER SETTING and value comparison (durations, booleans)
@@ -23,7 +24,7 @@ __metaclass__ = type
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family.engine import SqlEngine
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroachdb import backup, critical_nodes, outputs, upgrades, versions
-from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroachdb import drain, finalization, jobs, settings
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroachdb import drain, finalization, jobs, settings, web_session
 
 
 class CockroachDB(SqlEngine):
@@ -51,4 +52,5 @@ ENGINE = CockroachDB(
     settings=settings,
     upgrades=upgrades,
     versions=versions,
+    web_session=web_session,
 )

@@ -105,7 +105,9 @@ def _http_error(url, status, body):
         hint = ('the route is POST %s, served from CockroachDB v23.1 on; check that url is the node\'s HTTP '
                 'address (port 8080 by default, not the SQL port)' % PATH)
     elif status in (401, 403):
-        hint = 'a secure cluster needs session_cookie (cockroach auth-session login)'
+        hint = 'a secure cluster needs a session: give login (or session_cookie from cockroach auth-session login)'
+    elif status in (301, 302, 307, 308):
+        hint = 'the node sends plain HTTP to https (a secure cluster): use https:// in url, with ca_path and login'
     elif status >= 500:
         return DistsqlError('POST %s answered HTTP %d%s' % (url, status, detail))
     else:

@@ -31,7 +31,7 @@ FLAGS = {
     "logtostderr": True, "log": True, "log-dir": True, "pid-file": True, "cluster-name": True, "tlcp": False,
     "store-encryption": True, "advertise-sql-addr": True, "echo-sql": False, "dry-run": False,
     "ca-key": True, "key-size": True, "overwrite": False, "allow-ca-key-reuse": False, "concurrency": True,
-    "verbose": False,
+    "verbose": False, "only-cookie": False, "expire-after": True,
 }
 # `gen haproxy` templates (EXACT, haproxyTemplate in pkg/cli/haproxy.go of CockroachDB >= v21 and of KWDB,
 # which kept the v20.1 text); %s is the list of server lines.
@@ -161,7 +161,7 @@ def command_name(positionals):
     """The cobra command path used in `Failed running "<name>"`."""
     if not positionals:
         return "cockroach"
-    if positionals[0] in ("node", "debug", "gen", "cert") and len(positionals) > 1:
+    if positionals[0] in ("node", "debug", "gen", "cert", "auth-session") and len(positionals) > 1:
         return " ".join(positionals[:2])
     return positionals[0]
 
@@ -213,7 +213,7 @@ class Cli:
             "node decommission": self.node_decommission, "node recommission": self.node_recommission,
             "node upgrade": self.node_upgrade, "debug zip": self.debug_zip, "gen haproxy": self.gen_haproxy,
             "cert create-ca": self.cert_create_ca, "cert create-node": self.cert_create_node,
-            "cert create-client": self.cert_create_client,
+            "cert create-client": self.cert_create_client, "auth-session login": self.auth_session_login,
         }
         if name == "start-single-replica" and not self.profile.kwdb:
             handler = None
@@ -454,6 +454,29 @@ class Cli:
         finally:
             client.close()
         sys.stdout.write(tablefmt.render(fmt, ["id"], [[r[0]] for r in result.rows], "r"))
+        return 0
+
+    # ---------------------------------------------------------------- auth-session
+    def auth_session_login(self, args, _name):
+        """pkg/cli/auth.go runLogin: a web session for the user; the cookie alone with --only-cookie, else a
+        `username | session ID | authentication cookie` table (and an example on a terminal)."""
+        if len(args) != 1:
+            raise CliError("accepts 1 arg(s), received %d" % len(args))
+        validity = parse_go_duration(self.flags.get("expire-after") or "1h", "expire-after")
+        client = self.connect()
+        try:
+            session_id, cookie = self.run(client, "SIMRPC LOGIN %s %s" % (args[0], validity)).rows[0]
+        finally:
+            client.close()
+        if self.flags.get("only-cookie"):
+            print(cookie)
+            return 0
+        sys.stdout.write(tablefmt.render(self._format(), ["username", "session ID", "authentication cookie"],
+                                         [[args[0].lower(), str(session_id), cookie]], "ll"))
+        if sys.stdin.isatty():
+            sys.stderr.write("#\n# Example uses:\n#\n#     curl [-k] --cookie '%s' https://...\n#\n"
+                             "#     wget [--no-check-certificate] --header='Cookie: %s' https://...\n#\n"
+                             % (cookie, cookie))
         return 0
 
     # ---------------------------------------------------------------- drain

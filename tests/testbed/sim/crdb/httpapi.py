@@ -1,6 +1,14 @@
-"""The node's HTTP endpoints: /health, /health?ready=1, /_status/vars, /_status/critical_nodes."""
+"""The node's HTTP endpoints: /health, /health?ready=1, /_status/vars, /_status/critical_nodes.
+
+A secure node serves them over TLS with its node certificate; a plain HTTP/1 connection to the same port gets
+/health only and a 307 to https for anything else (cmux in pkg/server/server_http.go). Over TLS, the status API
+asks for a DB Console session cookie (`auth-session login`, websessions.py); /health and /_status/vars do not.
+"""
 import base64
 import json
+import os
+import socket
+import ssl
 import struct
 import threading
 import time
@@ -9,9 +17,13 @@ from urllib.parse import parse_qs, urlparse
 
 from ..common.httpserver import QuietHTTPServer
 from . import cluster as model
+from . import websessions
 
 HEALTHY_BODY = "{\n\n}"
 UNAVAILABLE_CODE = 14
+TLS_HANDSHAKE = b"\x16"  # the first byte of a TLS ClientHello: what cmux.Any() gets instead of cmux.HTTP1()
+FIRST_BYTE_SECONDS = 10
+NO_SESSION = "a valid authentication cookie is required"  # authenticationMux.ServeHTTP, via http.Error
 
 
 def unhealthy_body(message):
@@ -177,8 +189,42 @@ def critical_nodes(st, now):
     }
 
 
+class NodeHTTPServer(QuietHTTPServer):
+    """The HTTP port; with ``tls`` (a secure node) a connection is TLS when its first byte opens a handshake."""
+
+    def __init__(self, address, handler, tls=None):
+        self.tls = tls
+        super().__init__(address, handler)
+
+    def finish_request(self, request, client_address):
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        try:
+            request.settimeout(FIRST_BYTE_SECONDS)
+            if request.recv(1, socket.MSG_PEEK) != TLS_HANDSHAKE:
+                request.settimeout(None)
+                super().finish_request(request, client_address)
+                return
+            secured = self.tls.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            return  # a client gone before its first byte, or a failed handshake: Go logs nothing either
+        try:
+            secured.settimeout(None)
+            super().finish_request(secured, client_address)
+        finally:
+            secured.close()
+
+
+def tls_context(certs_dir):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(os.path.join(certs_dir, "node.crt"), os.path.join(certs_dir, "node.key"))
+    return context
+
+
 def start(node, address):
     """Serve the node's HTTP API on ``address`` in a background thread; return the server."""
+    certs_dir = None if node.opts.get("insecure") else node.opts.get("certs_dir")
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -186,17 +232,41 @@ def start(node, address):
         def log_message(self, *_args):
             return None
 
-        def _send(self, status, body, content_type="application/json"):
+        def _send(self, status, body, content_type="application/json", headers=()):
             data = body.encode()
             self.send_response(status)
             if content_type:
                 self.send_header("Content-Type", content_type)
+            for name, value in headers:
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
+        def _plain_on_secure_port(self):
+            return certs_dir is not None and not isinstance(self.connection, ssl.SSLSocket)
+
+        def _redirect_to_https(self):
+            """http.Redirect(w, r, "https://"+r.Host+r.RequestURI, 307): an HTML body for GET only."""
+            target = "https://%s%s" % (self.headers.get("Host", ""), self.path)
+            if self.command == "GET":
+                self._send(307, '<a href="%s">Temporary Redirect</a>.\n\n' % target, "text/html; charset=utf-8",
+                           [("Location", target)])
+            else:
+                self._send(307, "", None, [("Location", target)])
+
+        def _has_session(self):
+            return certs_dir is None or websessions.valid_cookie(node.store.read(), self.headers.get("Cookie"),
+                                                                 time.time())
+
+        def _refuse_without_session(self):
+            self._send(401, NO_SESSION + "\n", "text/plain; charset=utf-8", [("X-Content-Type-Options", "nosniff")])
+
         def do_GET(self):
             url = urlparse(self.path)
+            if self._plain_on_secure_port() and url.path != "/health":
+                self._redirect_to_https()
+                return
             st, now = node.store.read(), time.time()
             if url.path in ("/health", "/health/"):
                 if parse_qs(url.query).get("ready", ["false"])[0].lower() in ("1", "true"):
@@ -218,11 +288,15 @@ def start(node, address):
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)
-            if url.path == "/_status/critical_nodes":
-                self._send(200, jsonpb(critical_nodes(node.store.read(), time.time())))
-            else:
+            if self._plain_on_secure_port():
+                self._redirect_to_https()
+            elif url.path != "/_status/critical_nodes":
                 self._send(404, "404 page not found\n", "text/plain; charset=utf-8")
+            elif not self._has_session():
+                self._refuse_without_session()
+            else:
+                self._send(200, jsonpb(critical_nodes(node.store.read(), time.time())))
 
-    server = QuietHTTPServer(address, Handler)
+    server = NodeHTTPServer(address, Handler, tls_context(certs_dir) if certs_dir else None)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

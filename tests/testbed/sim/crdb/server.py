@@ -18,6 +18,7 @@ from ..common import state as shared_state
 from ..common.pgwire import OID_BOOL, OID_INT8, OID_TEXT, PgError, PgServer, Result
 from . import cluster as model
 from . import httpapi
+from . import websessions
 from . import settings
 from . import versions
 from .sqlengine import SqlEngine
@@ -457,7 +458,7 @@ class NodeServer:
         name = args[0].upper() if args else ""
         handler = {"INIT": self._rpc_init, "DRAIN": self._rpc_drain, "NODES": self._rpc_nodes,
                    "DECOMMISSION": self._rpc_decommission, "UPGRADE": self._rpc_upgrade,
-                   "DUMP": self._rpc_dump, "SETTINGS": self._rpc_settings}.get(name)
+                   "DUMP": self._rpc_dump, "SETTINGS": self._rpc_settings, "LOGIN": self._rpc_login}.get(name)
         if handler is None:
             raise PgError("0A000", "unknown simulator RPC %s" % name)
         if name != "INIT" and not self.initialized():
@@ -565,6 +566,16 @@ class NodeServer:
                 model.node(st, node_id)["upgrading"] = True
                 st.setdefault("settings", {})["server.time_until_store_dead"] = "3h"
         return Result("UPGRADE")
+
+    def _rpc_login(self, args):
+        """The INSERT INTO system.web_sessions of `auth-session login` (root is the only user the simulator has)."""
+        username, seconds = args[0].lower(), float(args[1])
+        if username != "root":
+            raise PgError("XXUUU", 'user "%s" does not exist' % username)
+        with self.store.update() as st:
+            session_id, secret = websessions.create(st, username, seconds, self.node_id)
+        return Result("LOGIN", [("id", OID_INT8), ("cookie", OID_TEXT)],
+                      [[session_id, websessions.encode_cookie(session_id, secret)]])
 
     def _rpc_dump(self, _args):
         return Result("DUMP", [("state", OID_TEXT)], [[json.dumps(self.store.read())]])

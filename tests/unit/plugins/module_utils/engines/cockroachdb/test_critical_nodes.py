@@ -249,9 +249,12 @@ def _http_error(code, reason, body=b''):
      "POST http://n1:8080/_status/critical_nodes answered HTTP 404: 404 page not found; the route is POST "
      "/_status/critical_nodes, served from CockroachDB v23.1 on; check that url is the node's HTTP address "
      "(port 8080 by default, not the SQL port)"),
-    (_http_error(401, 'Unauthorized', b'{"error": "no valid authentication session"}'),
-     'POST http://n1:8080/_status/critical_nodes answered HTTP 401: {"error": "no valid authentication session"}; '
-     'a secure cluster needs session_cookie (cockroach auth-session login)'),
+    (_http_error(401, 'Unauthorized', b'a valid authentication cookie is required\n'),
+     'POST http://n1:8080/_status/critical_nodes answered HTTP 401: a valid authentication cookie is required; '
+     'a secure cluster needs a session: give login (or session_cookie from cockroach auth-session login)'),
+    (_http_error(307, 'Temporary Redirect'),
+     'POST http://n1:8080/_status/critical_nodes answered HTTP 307 with an empty body; the node sends plain HTTP to '
+     'https (a secure cluster): use https:// in url, with ca_path and login'),
 ])
 def test_answers_waiting_cannot_change_are_endpoint_errors(error, message):
     with pytest.raises(EndpointError) as caught:
