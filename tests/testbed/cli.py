@@ -13,8 +13,8 @@ import threading
 
 from . import faults, jobs, workload
 from .hostlab import Lab, LabError
-from .provision import MULTI_REPLICA, STANDALONE, ProvisionError
-from .upgrade_lab import bring_up
+from .provision import ProvisionError
+from .upgrade_lab import ENGINES, bring_up
 
 COMMANDS = []
 
@@ -65,11 +65,13 @@ def _sim_option(text):
          arg("--nodes", type=int, help="number of nodes node1..nodeN (default 3; standalone: 1)"),
          arg("--lb", action="store_true", help="add a load balancer host named lb (haproxy in front of the nodes)"),
          arg("--subnet-index", type=int, help="K in 10.89.K.0/24 (default: from the name)"),
-         arg("--engine", choices=["cockroachdb"], help="install and start this database on the nodes"),
-         arg("--version", help="release to install with --engine, e.g. v23.2.9"),
-         arg("--topology", choices=["multi-replica", "standalone"], default="multi-replica",
-             help="with --engine: nodes joined with `cockroach start` (default), or one `start-single-node`"),
-         arg("--secure", action="store_true", help="with --engine: certificates and the securecockroachdb unit"),
+         arg("--engine", choices=sorted(ENGINES), help="install and start this database on the nodes"),
+         arg("--version", help="release to install with --engine, e.g. v23.2.9 (cockroachdb), V3.0.0 (kwdb)"),
+         arg("--topology", choices=["multi-replica", "single-replica", "standalone"], default="multi-replica",
+             help="with --engine: nodes joined with `cockroach start` / `deploy.sh install --multi-replica` (default), "
+                  "`deploy.sh install --single-replica` (kwdb only), or one node (`start-single-node` / `--single`)"),
+         arg("--secure", action="store_true",
+             help="with --engine: certificates (cockroachdb: the securecockroachdb unit; kwdb: secure_mode=tls)"),
          arg("--sim", action="append", default=[], type=_sim_option, metavar="NAME=SECONDS",
              help="simulator timing knob (liveness_ttl, catchup_seconds, finalize_delay, schema_change_seconds, "
                   "ranges); repeatable"))
@@ -82,10 +84,10 @@ def up(lab, args):
         cluster = lab.up(args.name, args.nodes or 3, lb=args.lb, subnet_index=args.subnet_index, keep=True)
         print(cluster.inventory_path)
         return 0
-    topology = STANDALONE if args.topology == "standalone" else MULTI_REPLICA
     try:
-        path = bring_up(lab, args.name, nodes=args.nodes, lb=args.lb, version=args.version, topology=topology,
-                        secure=args.secure, subnet_index=args.subnet_index, **dict(args.sim))[3]
+        path = bring_up(lab, args.name, nodes=args.nodes, lb=args.lb, version=args.version, engine=args.engine,
+                        topology=args.topology.replace("-", "_"), secure=args.secure, subnet_index=args.subnet_index,
+                        **dict(args.sim))[3]
     except (ProvisionError, ValueError) as error:
         raise LabError(str(error)) from None
     print(path)

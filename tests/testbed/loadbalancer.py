@@ -53,11 +53,12 @@ def min_drain_wait(inter_ms=DEFAULT_INTER_MS, fall=DEFAULT_FALL):
     return inter_ms * (fall + 1) / 1000.0
 
 
-def generated_config(node, sql_port=26257, security=("--insecure",)):
+def generated_config(node, sql_port=26257, security=("--insecure",), binary=COCKROACH_BINARY):
     """The text `cockroach gen haproxy` writes when run on ``node`` (a lab Host running cockroach);
-    ``security``: the client flags of the cluster (``--certs-dir=...`` on a secure one)."""
+    ``security``: the client flags of the cluster (``--certs-dir=...`` on a secure one); ``binary``: the CLI
+    (KWDB's kwbase has the same command)."""
     address = "--host=%s:%d" % (node.hostname, sql_port)
-    node.exec([COCKROACH_BINARY, "gen", "haproxy"] + list(security) + [address, "--out=%s" % GEN_OUTPUT])
+    node.exec([binary, "gen", "haproxy"] + list(security) + [address, "--out=%s" % GEN_OUTPUT])
     return node.read_file(GEN_OUTPUT)
 
 
@@ -90,7 +91,8 @@ def render_config(generated, backend_hosts, sql_port=26257, http_port=8080, inte
 
 
 def configure_haproxy(cluster, backend_hosts, sql_port=26257, http_port=8080, inter_ms=DEFAULT_INTER_MS,
-                      fall=DEFAULT_FALL, rise=DEFAULT_RISE, timeout=30, security=("--insecure",)):
+                      fall=DEFAULT_FALL, rise=DEFAULT_RISE, timeout=30, security=("--insecure",),
+                      binary=COCKROACH_BINARY):
     """Write the config on cluster.lb, enable and (re)start haproxy, wait until every backend passed a check.
 
     Returns the configuration text. The first node of ``backend_hosts`` runs `cockroach gen haproxy`.
@@ -100,8 +102,8 @@ def configure_haproxy(cluster, backend_hosts, sql_port=26257, http_port=8080, in
     backend_hosts = list(backend_hosts)
     if not backend_hosts:
         raise LabError("configure_haproxy needs at least one backend host")
-    text = render_config(generated_config(backend_hosts[0], sql_port, security), backend_hosts, sql_port, http_port,
-                         inter_ms, fall, rise)
+    text = render_config(generated_config(backend_hosts[0], sql_port, security, binary), backend_hosts, sql_port,
+                         http_port, inter_ms, fall, rise)
     lb = cluster.lb
     lb.write_file(HAPROXY_CFG, text)
     checked = lb.exec(["haproxy", "-c", "-f", HAPROXY_CFG], check=False)

@@ -1,17 +1,23 @@
-"""A CockroachDB release mirror on a lab host: the catalog of simulated releases over plain HTTP.
+"""Release mirrors on a lab host: one engine's catalog of simulated releases over plain HTTP.
 
-Laid out like binaries.cockroachdb.com: `http://<host ip>:8081/cockroach-vX.Y.Z.linux-amd64.tgz` and next to it
-`cockroach-vX.Y.Z.linux-amd64.tgz.sha256sum` (`<hex>  <file name>`), for every release of
-sim/releases.py CRDB_CATALOG.
+Every release sits at the mirror's root under its vendor's file name, with `<file>.sha256sum` (`<hex>  <file>`)
+beside it:
+- cockroachdb, like binaries.cockroachdb.com: `cockroach-vX.Y.Z.linux-amd64.tgz`, every release of
+  sim/releases.py CRDB_CATALOG;
+- kwdb: `KWDB-X.Y.Z-debian12-x86_64.tar.gz`, every version sim/kwdb_packages.py knows.
+Each engine's `file_template` names a release by its tag (`{version}`, the URL template of the inventory); where
+the vendor's name is not that (KWDB drops the tag's `V`), `KWDB-VX.Y.Z-debian12-x86_64.tar.gz` links to the
+package, with a `.sha256sum` of its own.
 
-    catalog = ReleaseCatalog.ensure(lab)              # built once per simulator source, cached in the lab work dir
+    catalog = ReleaseCatalog.ensure(lab, KWDB_RELEASES)   # built once per simulator source, cached in the work dir
     cluster = lab.up(name, 3, lb=True, mounts={"lb": catalog.mounts()})
     mirror = ReleaseMirror(cluster.lb, catalog).start()   # python3 -m http.server as a systemd unit
-    mirror.url, mirror.releases()                     # http://10.89.K.10:8081, [{version, url, sha256}, ...]
+    mirror.url, mirror.releases()                         # http://10.89.K.10:8081, [{version, url, sha256}, ...]
 
-The tarballs reach the mirror host through a read-only bind mount of the cache directory (no copy per cluster);
+The files reach the mirror host through a read-only bind mount of the cache directory (no copy per cluster);
 the unit serves that directory, bound to the host's lab IP.
 """
+import collections
 import json
 import os
 import shutil
@@ -21,16 +27,17 @@ import urllib.request
 
 from .hostlab import LabError, _FileLock, _poll, log
 from .provision import releases
+# `sim` is importable once .provision has put the testbed directory on sys.path
+from sim import kwdb_packages  # pylint: disable=wrong-import-order
 
 MIRROR_DIR = "/testbed/releases"
 MIRROR_PORT = 8081
 MIRROR_UNIT = "testbed-release-mirror"
 CATALOG_FILE = "catalog.json"
 KEEP_CATALOGS = 3  # older catalogs may still be mounted by running clusters; only the oldest beyond these go
-URL_TEMPLATE = "%s/cockroach-{version}.linux-amd64.tgz"
 
 UNIT = """[Unit]
-Description=CockroachDB release mirror (testbed): the simulated release catalog over HTTP
+Description=Release mirror (testbed): the simulated release catalog over HTTP
 After=network.target
 [Service]
 ExecStart=/usr/bin/python3 -m http.server {port} --bind {ip} --directory {directory}
@@ -42,41 +49,71 @@ WantedBy=multi-user.target
 """
 
 
-class ReleaseCatalog:
-    """The catalog's tarballs and checksums in `<work dir>/releases/catalog-<source digest>/`."""
+class ReleaseSource(collections.namedtuple("ReleaseSource", "engine prefix file_template versions build digest")):
+    """What one engine's catalog is made of: ``versions`` (oldest first), ``build(version, directory)`` writing a
+    release and its ``.sha256sum`` and returning its path, ``digest()`` of what the releases are built from, and
+    ``file_template``, a release's file name with ``{version}`` in place of its tag."""
 
-    def __init__(self, directory, entries):
+
+COCKROACHDB_RELEASES = ReleaseSource("cockroachdb", "catalog-", releases.tarball_name("{version}"),
+                                     releases.cockroach_catalog(), releases.build_cockroach_tarball,
+                                     releases.source_digest)
+KWDB_RELEASES = ReleaseSource("kwdb", "kwdb-catalog-", kwdb_packages.TARBALL_NAME % "{version}",
+                              kwdb_packages.KWDB_VERSIONS, kwdb_packages.build_kwdb_package,
+                              kwdb_packages.source_digest)
+
+
+class ReleaseCatalog:
+    """One engine's releases and checksums in `<work dir>/releases/<source prefix><source digest>/`."""
+
+    def __init__(self, directory, entries, source):
         self.dir = directory
         self.entries = entries  # [{"version", "file", "sha256"}], oldest first
+        self.source = source
 
     @classmethod
-    def ensure(cls, lab):
+    def ensure(cls, lab, source=COCKROACHDB_RELEASES):
         """The cached catalog of the current simulator sources, built (and timed) when missing."""
         root = os.path.join(lab.work_dir, "releases")
         os.makedirs(root, exist_ok=True)
-        directory = os.path.join(root, "catalog-%s" % releases.source_digest())
+        directory = os.path.join(root, source.prefix + source.digest())
         with _FileLock(os.path.join(root, "catalog.lock")):
             if not os.path.exists(os.path.join(directory, CATALOG_FILE)):
                 started = time.monotonic()
                 building = directory + ".tmp.%d" % os.getpid()
                 shutil.rmtree(building, ignore_errors=True)
-                entries = releases.build_catalog(building)
+                entries = cls._build(source, building)
                 with open(os.path.join(building, CATALOG_FILE), "w", encoding="utf-8") as out:
                     json.dump(entries, out, indent=1)
                 os.chmod(building, 0o755)
                 shutil.rmtree(directory, ignore_errors=True)
                 os.rename(building, directory)
-                size = sum(os.path.getsize(os.path.join(directory, name)) for name in os.listdir(directory))
-                log("release catalog: %d releases, %d kB, built in %.2f s (%s)"
-                    % (len(entries), size // 1024, time.monotonic() - started, directory))
-                cls._prune(root, directory)
-        with open(os.path.join(directory, CATALOG_FILE), encoding="utf-8") as source:
-            return cls(directory, json.load(source))
+                size = sum(os.lstat(os.path.join(directory, name)).st_size for name in os.listdir(directory))
+                log("%s release catalog: %d releases, %d kB, built in %.2f s (%s)"
+                    % (source.engine, len(entries), size // 1024, time.monotonic() - started, directory))
+                cls._prune(root, directory, source.prefix)
+        with open(os.path.join(directory, CATALOG_FILE), encoding="utf-8") as source_file:
+            return cls(directory, json.load(source_file), source)
 
     @staticmethod
-    def _prune(root, keep):
+    def _build(source, directory):
+        """Every release of ``source`` into ``directory``, each also under its tag's name; returns the entries."""
+        entries = []
+        for version in source.versions:
+            path = source.build(version, directory)
+            entry = {"version": version, "file": os.path.basename(path), "sha256": releases.sha256_of(path)}
+            tagged = source.file_template.replace("{version}", version)
+            if tagged != entry["file"]:
+                os.symlink(entry["file"], os.path.join(directory, tagged))
+                with open(os.path.join(directory, tagged + ".sha256sum"), "w", encoding="utf-8") as out:
+                    out.write("%s  %s\n" % (entry["sha256"], tagged))
+            entries.append(entry)
+        return entries
+
+    @staticmethod
+    def _prune(root, keep, prefix):
         catalogs = sorted((os.path.join(root, name) for name in os.listdir(root)
-                           if name.startswith("catalog-") and ".tmp." not in name and os.path.isdir(os.path.join(root, name))),
+                           if name.startswith(prefix) and ".tmp." not in name and os.path.isdir(os.path.join(root, name))),
                           key=os.path.getmtime, reverse=True)
         for old in [path for path in catalogs if path != keep][KEEP_CATALOGS - 1:]:
             shutil.rmtree(old, ignore_errors=True)
@@ -108,7 +145,7 @@ class ReleaseMirror:
 
     @property
     def url_template(self):
-        return URL_TEMPLATE % self.url
+        return "%s/%s" % (self.url, self.catalog.source.file_template)
 
     @property
     def checksum_url_template(self):

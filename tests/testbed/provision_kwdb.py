@@ -1,10 +1,11 @@
 """Install simulated KWDB releases on lab hosts the way the vendor's docs do it (bare-metal deploy.sh).
 
-The release tarball (sim/kwdb_packages.py) is copied to the first node, checked against its
-``.sha256sum`` and unpacked to ``kwdb_install/``; ``deploy.cfg`` names the local node and, for the
-cluster modes, the other nodes with passwordless root SSH from the first node (the documented
-prerequisite, set up here). ``./deploy.sh install --single|--single-replica|--multi-replica
---use-certs <tar>`` then installs every node over SSH; ``./deploy.sh cluster -i`` (or ``./deploy.sh start``
+The release tarball (sim/kwdb_packages.py, the copy the release mirror serves) is copied to every node, checked
+against its ``.sha256sum`` and unpacked in root's home, giving ``/root/kwdb_install`` (INSTALL_DIR) with the
+installed release's ``deploy.sh`` on each node. On the first node ``deploy.cfg`` names the local node and, for the
+cluster modes, the other nodes with passwordless root SSH from the first node (the documented prerequisite, set up
+here). ``./deploy.sh install --single|--single-replica|--multi-replica [--use-certs <tar>]`` (certificates unless
+secure_mode is insecure) then installs every node over SSH; ``./deploy.sh cluster -i`` (or ``./deploy.sh start``
 in single mode) starts the services and initializes the cluster.
 
 Testbed-only adaptations (see sim/kwdb_deploy/FIDELITY.md): a systemd drop-in makes the unit's
@@ -19,12 +20,20 @@ import subprocess
 import tempfile
 import time
 
-from .provision import SIM_CONFIG_PATH, ProvisionError, release_dir, sim_config
+from .mirror import KWDB_RELEASES, ReleaseCatalog
+from .provision import MULTI_REPLICA, SIM_CONFIG_PATH, STANDALONE, ProvisionError, release_dir, sim_config
 # `sim` is importable once .provision has put the testbed directory on sys.path
 from sim import kwdb_packages  # pylint: disable=wrong-import-order
 
 MODE_OPTIONS = {"single": "--single", "single-replication": "--single-replica", "multi-replication": "--multi-replica"}
+SINGLE_REPLICA = "single_replica"
+TOPOLOGY_MODES = {MULTI_REPLICA: "multi-replication", SINGLE_REPLICA: "single-replication", STANDALONE: "single"}
+DEPLOY_MODE = "bare"  # line 1 of /etc/kaiwudb/info/MODE: packages installed with dpkg (the other is container)
+UNIT = "kaiwudb"
 CERTS_DIR = "/etc/kaiwudb/certs"
+DATA_DIR = "/var/lib/kaiwudb"
+INSTALL_ROOT = "/root"
+INSTALL_DIR = posixpath.join(INSTALL_ROOT, kwdb_packages.TOP_DIR)
 KWBASE = "/usr/local/kaiwudb/bin/kwbase"
 MANAGEMENT_USER = "kaiwudb"
 MANAGEMENT_PASSWORD = "Testbed#2024"
@@ -65,6 +74,8 @@ def make_certs_tarball(path, addresses):
 class KwdbDeployment:
     """A simulated KWDB installation (deploy.sh, bare mode) on the nodes of a lab cluster."""
 
+    unit = UNIT
+
     def __init__(self, lab, cluster, secure_mode="tls", **sim_options):
         self.lab = lab
         self.cluster = cluster
@@ -77,16 +88,29 @@ class KwdbDeployment:
     def nodes(self):
         return self.cluster.nodes
 
+    @property
+    def secure(self):
+        return self.secure_mode != "insecure"
+
+    @property
+    def topology(self):
+        """The collection's name of the install mode (multi_replica, single_replica, standalone)."""
+        return {mode: topology for topology, mode in TOPOLOGY_MODES.items()}[self.mode]
+
     # ---------------------------------------------------------------- packages
     def package(self, version, **variant):
-        """Local path of the release tarball (variant: corrupt, full_disk, extended)."""
+        """Local path of the release tarball: the release catalog's, or a variant (corrupt, full_disk, extended)."""
+        kwdb_packages.basic_version(version)  # ValueError for an unknown version
+        if not variant:
+            return ReleaseCatalog.ensure(self.lab, KWDB_RELEASES).path(version)
         return kwdb_packages.build_kwdb_package(version, os.path.join(release_dir(self.lab), "kwdb"), **variant)
 
-    def stage(self, host, version, **variant):
-        """Copy, verify (sha256sum -c) and unpack a release on ``host``; returns its kwdb_install directory."""
+    def stage(self, host, version, into=None, **variant):
+        """Copy, verify (sha256sum -c) and unpack a release on ``host`` in directory ``into`` (default: one per
+        version and variant); returns its kwdb_install directory."""
         tarball = self.package(version, **variant)
         variant_name = os.path.basename(os.path.dirname(tarball)) if variant else "release"
-        remote_dir = "/root/kwdb-%s-%s" % (kwdb_packages.basic_version(version), variant_name)
+        remote_dir = into or "/root/kwdb-%s-%s" % (kwdb_packages.basic_version(version), variant_name)
         remote = posixpath.join(remote_dir, os.path.basename(tarball))
         host.exec(["mkdir", "-p", remote_dir])
         host.put(tarball, remote)
@@ -102,7 +126,7 @@ class KwdbDeployment:
     # ---------------------------------------------------------------- deploy.sh
     def deploy_cfg(self, mode, local, others):
         lines = ["[global]", "secure_mode=%s" % self.secure_mode, "management_user=%s" % MANAGEMENT_USER,
-                 "rest_port=8080", "kaiwudb_port=26257", "brpc_port=27257", "data_root=/var/lib/kaiwudb",
+                 "rest_port=8080", "kaiwudb_port=26257", "brpc_port=27257", "data_root=%s" % DATA_DIR,
                  "[local]", "node_addr=%s" % local.ip]
         if mode != "single":
             lines += ["[cluster]", "node_addr=%s" % ",".join(h.ip for h in others), "ssh_port=22", "ssh_user=root"]
@@ -138,7 +162,8 @@ class KwdbDeployment:
             host.write_file(DROPIN_PATH, DROPIN)
 
     def install(self, version, mode="multi-replication"):
-        """Unpack ``version`` on the first node and run ``deploy.sh install``; returns its kwdb_install dir."""
+        """Unpack ``version`` to INSTALL_DIR on every node and run ``deploy.sh install`` on the first; returns
+        INSTALL_DIR."""
         if mode not in MODE_OPTIONS:
             raise ValueError("unknown KWDB install mode %r" % mode)
         self.mode = mode
@@ -148,14 +173,21 @@ class KwdbDeployment:
         if others:
             self._trust_first_node(first, others)
         self._prepare_hosts()
-        deploy_dir = self.stage(first, version)
-        first.write_file(posixpath.join(deploy_dir, "deploy.cfg"), self.deploy_cfg(mode, first, others))
+        for host in self.hosts:
+            self.stage(host, version, into=INSTALL_ROOT)
+        first.write_file(posixpath.join(INSTALL_DIR, "deploy.cfg"), self.deploy_cfg(mode, first, others))
+        self._checked(first, INSTALL_DIR, "install", MODE_OPTIONS[mode], *self._use_certs(first),
+                      stdin="y\n%s\n" % MANAGEMENT_PASSWORD)
+        return INSTALL_DIR
+
+    def _use_certs(self, first):
+        """``--use-certs <tarball on first>`` for a secure mode (an insecure install makes no certificates)."""
+        if not self.secure:
+            return []
         with tempfile.TemporaryDirectory(prefix="kwdb-certs-") as workdir:
             first.put(make_certs_tarball(os.path.join(workdir, "kw-certs.tar.gz"), [h.ip for h in self.hosts]),
                       REMOTE_CERTS_TARBALL)
-        self._checked(first, deploy_dir, "install", MODE_OPTIONS[mode], "--use-certs", REMOTE_CERTS_TARBALL,
-                      stdin="y\n%s\n" % MANAGEMENT_PASSWORD)
-        return deploy_dir
+        return ["--use-certs", REMOTE_CERTS_TARBALL]
 
     def deploy(self, version, mode="multi-replication"):
         """Install ``version`` in ``mode``, start every node, initialize the cluster and wait until all are live."""
@@ -168,12 +200,13 @@ class KwdbDeployment:
         return self
 
     # ---------------------------------------------------------------- kwbase
-    def secure_args(self):
-        return ["--insecure"] if self.secure_mode == "insecure" else ["--certs-dir=%s" % CERTS_DIR]
+    def client_security(self):
+        """The kwbase client flags of this cluster (what deploy.sh's ``secure_opt`` gives)."""
+        return ["--certs-dir=%s" % CERTS_DIR] if self.secure else ["--insecure"]
 
     def kwbase(self, host, *args, check=True, timeout=60):
         """``kwbase ARGS --host=127.0.0.1:26257 <secure>`` as the management user on ``host``."""
-        argv = ["sudo", "-u", MANAGEMENT_USER, KWBASE] + list(args) + ["--host=127.0.0.1:26257"] + self.secure_args()
+        argv = ["sudo", "-u", MANAGEMENT_USER, KWBASE, *args, "--host=127.0.0.1:26257", *self.client_security()]
         return host.exec(argv, check=check, timeout=timeout)
 
     def sql(self, host, statement):

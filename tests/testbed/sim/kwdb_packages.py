@@ -6,7 +6,8 @@ basic version, line 2 the extended tag when there is one) and two real Debian pa
 ``dpkg-deb``. kaiwudb-server installs the simulated ``kwbase`` as /usr/local/kaiwudb/bin/kwbase and a stub
 lib/libkwdbts2.so; kaiwudb-libcommon installs lib/libcommon.so; their maintainer scripts make the
 /usr/bin and /usr/lib links and /etc/ld.so.conf.d/kaiwudb.conf as the vendor's do. A ``.sha256sum``
-file in sha256sum format sits next to the tarball.
+file in sha256sum format sits next to the tarball. The lab's release mirror serves the package of every version
+(KWDB_VERSIONS), cached per ``source_digest()``.
 
 Faults: ``corrupt`` damages the tarball after its checksum was taken (a bad download); ``full_disk``
 makes the server package's preinst fail with "No space left on device" (install stops before unpacking).
@@ -20,6 +21,7 @@ import subprocess
 import tarfile
 import tempfile
 
+from sim import releases
 from sim.build import zipapp_bytes
 from sim.releases import KWDB_RELEASES, kwbase_buildinfo
 
@@ -30,6 +32,7 @@ PLATFORM = "debian12-x86_64"
 FIXED_MTIME = 1704067200  # 2024-01-01: every archive member and deb timestamp
 MAINTAINER = "kaiwudb <marketing@kaiwudb.org.cn>"
 KWDB_VERSIONS = tuple(KWDB_RELEASES)
+TARBALL_NAME = "KWDB-%s-" + PLATFORM + ".tar.gz"  # % the basic version
 
 
 def basic_version(version):
@@ -40,7 +43,7 @@ def basic_version(version):
 
 
 def tarball_name(version):
-    return "KWDB-%s-%s.tar.gz" % (basic_version(version), PLATFORM)
+    return TARBALL_NAME % basic_version(version)
 
 
 def deb_name(package, version):
@@ -167,3 +170,15 @@ def build_kwdb_package(version, outdir, corrupt=False, full_disk=False, extended
     with open(path + ".sha256sum", "w") as out:
         out.write("%s  %s\n" % (digest, tarball_name(version)))
     return path
+
+
+def source_digest():
+    """A digest of everything a package is built from: the simulator's sources (its kwbase) and sim/kwdb_deploy."""
+    digest = hashlib.sha256(releases.source_digest().encode())
+    for dirpath, dirnames, filenames in os.walk(DEPLOY_DIR):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as source:
+                digest.update(b"\0" + os.path.relpath(path, DEPLOY_DIR).encode() + b"\0" + source.read())
+    return digest.hexdigest()[:16]

@@ -168,11 +168,3 @@ def source_digest():
             digest.update(b"\0" + arcname.encode() + b"\0" + source.read())
     return digest.hexdigest()[:16]
 
-
-def build_catalog(outdir):
-    """Write every catalog release (tgz + sha256sum) into ``outdir``; returns [{version, file, sha256}]."""
-    entries = []
-    for version in cockroach_catalog():
-        path = build_cockroach_tarball(version, outdir)
-        entries.append({"version": version, "file": os.path.basename(path), "sha256": sha256_of(path)})
-    return entries
