@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: cluster_setting
 short_description: Read, set or reset one cluster setting of a CockroachDB cluster
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads a cluster setting with C(SHOW CLUSTER SETTING) and, when it differs from O(value), sets it with
     C(SET CLUSTER SETTING name = 'value'); with O(state=absent) resets it to its default (C(RESET CLUSTER SETTING)).

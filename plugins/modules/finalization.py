@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: finalization
 short_description: Read, hold, release or complete the finalization of a CockroachDB major upgrade
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - V(query) reads the finalization state, that is the cluster version (C(SHOW CLUSTER SETTING version)), the release series
     the live nodes run (C(node status)), the hold settings, and the jobs that have not ended (C(SHOW JOBS), read by

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: node_drain
 short_description: Drain one CockroachDB node with a drain wait sized from its shutdown settings
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Runs C(cockroach node drain --self) (or C(cockroach node drain <node id>) with O(node)) with C(--drain-wait)
     and waits inside the module until the CLI reports the node drained.

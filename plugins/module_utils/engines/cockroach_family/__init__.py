@@ -7,6 +7,7 @@ engine.py        SqlEngine, the base class of both engine objects (version comma
 connection.py    Connection: the --host/--url/--insecure/--certs-dir/--user flags of both CLIs
 node_status.py   `node status` output of every version band, as typed node dicts
 range_health.py  the range-health query on <internal schema>.kv_store_status and its result
+jobs.py          SHOW JOBS by header name (CockroachDB's column sets and KWDB's), running jobs
 outputs.py       shared version-report labels, `node drain` output, SHOW CLUSTER SETTING values, /health?ready=1
 sql.py           one statement through `<binary> sql --format=csv -e`, and the CLI error format (ERROR, SQLSTATE, DETAIL, HINT)
 """

@@ -6,16 +6,22 @@
 versions.py   the version grammar and order (SCHEME)
 upgrades.py   the upgrade rules of deploy.sh and the export/import generations (plan_kwdb)
 outputs.py    `kwbase version` (KaiwuDB and KWDB builds)
+deploy.py     `deploy.sh upgrade -l` and its outcome, the deploy mode (bare metal or container) of a node and a package
+node_upgrade.py  `kwbase node upgrade <id>` (the UPGRADING mark) and how a marked node shows in `kwbase node status`
+start_args.py the KAIWUDB_START_ARG line of kaiwudb_env (--upgrade-complete in and out)
+ranges.py     leaseholder and replica spread per node from kwdb_internal.ranges
 
-What it shares with CockroachDB is in engines/cockroach_family. A new capability is a new module here, listed in
-the ENGINE call below.
+What it shares with CockroachDB is in engines/cockroach_family; SHOW JOBS is registered from there (jobs.py). A new
+capability is a new module here, listed in the ENGINE call below.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family import jobs
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family.engine import SqlEngine
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.kwdb import deploy, node_upgrade, ranges, start_args
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.kwdb import outputs, upgrades, versions
 
 
@@ -36,7 +42,12 @@ class Kwdb(SqlEngine):
 
 
 ENGINE = Kwdb(
+    deploy=deploy,
+    jobs=jobs,
+    node_upgrade=node_upgrade,
     outputs=outputs,
+    ranges=ranges,
+    start_args=start_args,
     upgrades=upgrades,
     versions=versions,
 )
