@@ -76,7 +76,7 @@ def _plan(plan, engine, params):
     flow = params['flow']
     if flow not in FLOWS:
         raise PlanRefused('unknown flow %r; expected one of %s' % (flow, ', '.join(FLOWS)))
-    plan['client_impact'] = CLIENT_IMPACT[flow]
+    plan['client_impact'] = engine.client_impact.get(flow, CLIENT_IMPACT[flow])
     direction = params.get('direction') or 'upgrade'
     if direction not in DIRECTIONS:
         raise PlanRefused('unknown direction %r; expected one of %s' % (direction, ', '.join(DIRECTIONS)))
@@ -121,6 +121,8 @@ def _plan(plan, engine, params):
     elif len(plan['hops']) > 1 and flow != 'multi_replica':
         plan['client_impact'] += ', once for each of the %d hops' % len(plan['hops'])
     plan['sources'] = _sources(resolved, target, nodes, releases, sourcing)
+    if plan['hops'] and not engine.keeps_previous_release:
+        plan['sources'] += _restore_sources(nodes, plan['sources'], target, releases, sourcing)
     plan.update(allowed=True, reason=upgrade['reason'])
 
 
@@ -220,7 +222,7 @@ def _nodes(engine, reported, cluster_nodes):
                               'sql_address, build, is_live, ...); got %r' % (entry,))
     nodes = []
     for entry in reported:
-        member = find_node(cluster_nodes, entry['host'])
+        member = find_node(cluster_nodes, entry.get('address') or entry['host'])
         if member is not None and member.get('membership') == 'decommissioned':
             member = None
         live_build = member.get('build') if member is not None and member.get('is_live') is True else None
@@ -380,6 +382,15 @@ def _finalization_line(hops, kind, target):
 
 
 # -- sources -----------------------------------------------------------------------------------------------------
+
+
+def _restore_sources(nodes, planned, target, releases, sourcing):
+    """The release of every version a node runs, where the upgrade replaces it: staged for a restore (an installed
+    release does not count as staged there, the upgrade removes it)."""
+    planned_versions = set(source['version'] for source in planned)
+    running = sorted(set(node['version'] for node in nodes if node['version'].tag not in planned_versions))
+    staged_only = [dict(node, installed=None) for node in nodes]
+    return _sources(running, target, staged_only, releases, sourcing)
 
 
 def _present_everywhere(version, nodes):

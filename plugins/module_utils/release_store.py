@@ -15,6 +15,11 @@ release; it is replaced atomically (a symlink created beside it, then ``os.repla
 regular file or points outside the store is adopted first (copied into the store) so that a restore
 never needs a download. ``run`` is any callable taking an argv list and returning (rc, stdout, stderr);
 ``statvfs`` and ``clock`` are injectable for tests. Every failure is a DistsqlError.
+
+The archive and directory helpers (normalize_sha256, stream_sha256, open_tar_archive, tar_members,
+check_member_safety, unpacked_size, required_space, available_bytes, existing_ancestor, make_partial_dir,
+unpack_members, read_json_object, write_json_atomically, staged_versions_diff) are public: other stores of
+unpacked packages (engines/kwdb/packages.py) stage the same way.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -33,7 +38,6 @@ import time
 from datetime import datetime, timezone
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
-from ansible_collections.distsql.upgrade.plugins.module_utils.versioning import parse_version
 
 DEFAULT_RELEASES_DIR = '/opt/distsql-upgrade/releases'
 MARKER = '.distsql-release.json'
@@ -89,17 +93,7 @@ def check_members(members, archive, binary_name):
     whose basename is ``binary_name``. Absolute paths, ``..`` components, links that leave the release
     directory and device/FIFO members are refused.
     """
-    entries = []
-    for member in members:
-        relative = _member_path(member.name, archive)
-        if relative is None:
-            continue
-        if member.type in _MEMBER_KINDS or not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
-            raise DistsqlError('refusing to unpack %s: member %s is a %s; only files, directories and links are '
-                               'allowed' % (archive, member.name, _MEMBER_KINDS.get(member.type, 'special file')))
-        if member.issym() or member.islnk():
-            _check_link(member, relative, archive)
-        entries.append((member, relative))
+    entries = check_member_safety(members, archive)
     candidates = [(member, relative) for member, relative in entries
                   if not member.isdir() and posixpath.basename(relative) == binary_name]
     if not candidates:
@@ -113,6 +107,49 @@ def check_members(members, archive, binary_name):
         raise DistsqlError('member %s of %s is a link, not a regular file: expected the %s binary itself'
                            % (member.name, archive, binary_name))
     return entries, relative
+
+
+def check_member_safety(members, archive):
+    """Validate every member of an archive before anything is unpacked; the list of (TarInfo, normalized path).
+
+    The root entry ``./`` is left out. Absolute paths, ``..`` components, links that leave the unpacked
+    directory and device/FIFO members are refused.
+    """
+    entries = []
+    for member in members:
+        relative = _member_path(member.name, archive)
+        if relative is None:
+            continue
+        if member.type in _MEMBER_KINDS or not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+            raise DistsqlError('refusing to unpack %s: member %s is a %s; only files, directories and links are '
+                               'allowed' % (archive, member.name, _MEMBER_KINDS.get(member.type, 'special file')))
+        if member.issym() or member.islnk():
+            _check_link(member, relative, archive)
+        entries.append((member, relative))
+    return entries
+
+
+def unpacked_size(entries):
+    """Bytes the checked ``entries`` take unpacked: their files, and a hard link as a copy of its target."""
+    sizes = dict((relative, member.size) for member, relative in entries if member.isfile())
+    return sum(sizes.values()) + sum(sizes.get(posixpath.normpath(member.linkname), 0)
+                                     for member, _relative in entries if member.islnk())
+
+
+def open_tar_archive(handle, archive):
+    """The tarfile of an open archive (any compression); a DistsqlError naming ``archive`` when it is none."""
+    try:
+        return tarfile.open(fileobj=handle, mode='r:*')
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise DistsqlError('cannot read %s as a tar archive: %s' % (archive, exc))
+
+
+def tar_members(tar, archive):
+    """Every member of an open tarfile; a DistsqlError naming ``archive`` when it cannot be read."""
+    try:
+        return tar.getmembers()
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise DistsqlError('cannot read %s as a tar archive: %s' % (archive, exc))
 
 
 def _member_path(name, archive):
@@ -135,11 +172,19 @@ def _check_link(member, relative, archive):
                            % (archive, member.name, target))
 
 
+def release_dir_name(parsed):
+    """The directory name of a release: the tag of the parsed version, when it is a plain file name."""
+    if not _SAFE_NAME_RE.match(parsed.tag):
+        raise DistsqlError('version %s cannot name a release directory: use the plain tag' % parsed.raw)
+    return parsed.tag
+
+
 def _inside(root, path):
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _existing_ancestor(path):
+def existing_ancestor(path):
+    """``path`` or its nearest parent that exists (the filesystem a directory to be created will be on)."""
     while not os.path.exists(path):
         parent = os.path.dirname(path)
         if parent == path:
@@ -148,11 +193,27 @@ def _existing_ancestor(path):
     return path
 
 
-def _utc_timestamp(seconds):
+def available_bytes(path, statvfs=os.statvfs):
+    """Bytes available to unprivileged writers on the filesystem ``path`` is (or, once created, will be) on."""
+    stats = statvfs(existing_ancestor(path))
+    return stats.f_bavail * stats.f_frsize
+
+
+def make_partial_dir(parent, name):
+    """A new directory ``<parent>/<name>.partial-<random>`` (mode 0755; ``parent`` created) to unpack into."""
+    os.makedirs(parent, mode=0o755, exist_ok=True)
+    partial = tempfile.mkdtemp(prefix=name + PARTIAL_INFIX, dir=parent)
+    os.chmod(partial, 0o755)
+    return partial
+
+
+def utc_timestamp(seconds):
+    """An epoch time as ``YYYY-mm-ddTHH:MM:SSZ``."""
     return datetime.fromtimestamp(seconds, timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
-def _read_json(path, what):
+def read_json_object(path, what):
+    """The JSON object in ``path``; a DistsqlError naming ``what`` when it cannot be read or is not an object."""
     try:
         with open(path, encoding='utf-8') as source:
             data = json.load(source)
@@ -163,7 +224,7 @@ def _read_json(path, what):
     return data
 
 
-def _write_json(path, data):
+def write_json_atomically(path, data):
     """Write JSON atomically: a temporary file beside ``path``, then os.replace."""
     directory = os.path.dirname(path)
     handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
@@ -177,6 +238,56 @@ def _write_json(path, data):
         if os.path.lexists(temporary):
             os.unlink(temporary)
         raise
+
+
+def unpack_members(tar, archive, entries, root):
+    """Extract the checked ``entries`` (check_member_safety) of ``tar`` into ``root``; no path may resolve outside it
+    (links included)."""
+    real_root = os.path.realpath(root)
+    for member, relative in entries:
+        path = os.path.join(root, *relative.split('/'))
+        if not _inside(real_root, os.path.realpath(os.path.dirname(path))):
+            raise DistsqlError('refusing to unpack %s: member %s would be written outside the release '
+                               'directory (through a link)' % (archive, member.name))
+        if member.isdir():
+            if not os.path.isdir(path) or os.path.islink(path):
+                _clear_for_member(path, archive, member)
+                os.makedirs(path, mode=0o755)
+            continue
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        _clear_for_member(path, archive, member)
+        if member.issym():
+            os.symlink(member.linkname, path)
+            if not _inside(real_root, os.path.realpath(path)):
+                raise DistsqlError('refusing to unpack %s: member %s is a link to %s, outside the release '
+                                   'directory' % (archive, member.name, member.linkname))
+        elif member.islnk():
+            source = os.path.join(root, *posixpath.normpath(member.linkname).split('/'))
+            if os.path.islink(source) or not os.path.isfile(source):
+                raise DistsqlError('refusing to unpack %s: member %s is a hard link to %s, which is not a file '
+                                   'unpacked before it' % (archive, member.name, member.linkname))
+            shutil.copyfile(source, path)
+            os.chmod(path, member.mode & 0o777)
+        else:
+            with tar.extractfile(member) as source, open(path, 'wb') as out:
+                shutil.copyfileobj(source, out, CHUNK)
+            os.chmod(path, member.mode & 0o777)
+            os.utime(path, (member.mtime, member.mtime))
+
+
+def _clear_for_member(path, archive, member):
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+    elif os.path.lexists(path):
+        raise DistsqlError('refusing to unpack %s: member %s would replace a directory of an earlier member'
+                           % (archive, member.name))
+
+
+def staged_versions_diff(before, after):
+    """The diff of a staging: the staged versions before and after, ``staged: <versions>`` (or ``none``)."""
+    def render(versions):
+        return 'staged: %s\n' % (', '.join(versions) or 'none')
+    return {'before': render(before), 'after': render(after)}
 
 
 class Release:
@@ -213,8 +324,9 @@ class LinkState:
 class ReleaseStore:
     """The releases of one engine under ``releases_dir`` and the link its service runs.
 
-    ``engine`` is a registry engine object (engines.get_engine): its name, default_binary and
-    read_version(run, binary) are used.
+    ``engine`` is a registry engine object (engines.get_engine): its name, default_binary, parse_version(text)
+    and read_version(run, binary) are used (not versioning, which imports the registry: engine places import
+    this module).
     """
 
     def __init__(self, engine, releases_dir, link=None, binary_name=None, run=None, check_mode=False,
@@ -239,7 +351,7 @@ class ReleaseStore:
     # -- reading ---------------------------------------------------------------------------------------
 
     def parse(self, version):
-        return parse_version(self.engine_name, version)
+        return self.engine.parse_version(version)
 
     def releases(self):
         """Every staged release, sorted by the engine's version order."""
@@ -251,7 +363,7 @@ class ReleaseStore:
             marker_path = os.path.join(path, MARKER)
             if PARTIAL_INFIX in name or os.path.islink(path) or not os.path.isfile(marker_path):
                 continue
-            marker = _read_json(marker_path, 'release marker')
+            marker = read_json_object(marker_path, 'release marker')
             for key in ('version', 'binary'):
                 if not isinstance(marker.get(key), str):
                     raise DistsqlError('cannot read release marker %s: %r is missing' % (marker_path, key))
@@ -271,7 +383,7 @@ class ReleaseStore:
     def read_state(self):
         state = {'active': None, 'previous': None, 'restored': False}
         if os.path.exists(self.state_path):
-            recorded = _read_json(self.state_path, 'release state')
+            recorded = read_json_object(self.state_path, 'release state')
             state.update((key, recorded.get(key)) for key in state)
             state['restored'] = bool(state['restored'])
         return state
@@ -366,20 +478,17 @@ class ReleaseStore:
             if actual != expected:
                 raise DistsqlError('sha256 of %s is %s, expected %s: refusing to stage it' % (archive, actual, expected))
             handle.seek(0)
-            tar = self._open_tar(handle, archive)
+            tar = open_tar_archive(handle, archive)
             with tar:
                 return self._stage_verified(tar, archive, version, parsed, tag, actual, releases)
 
     def _stage_verified(self, tar, archive, version, parsed, tag, sha256, releases):
         entries, binary = self._read_members(tar, archive)
-        sizes = dict((relative, member.size) for member, relative in entries if member.isfile())
-        total = sum(sizes.values()) + sum(sizes.get(posixpath.normpath(member.linkname), 0)
-                                          for member, _relative in entries if member.islnk())
-        self._check_space(required_space(total), 'stage %s' % tag)
+        self._check_space(required_space(unpacked_size(entries)), 'stage %s' % tag)
         destination = os.path.join(self.engine_dir, tag)
         self._refuse_foreign(destination)
         marker = {'version': tag, 'sha256': sha256, 'archive': archive, 'binary': binary,
-                  'staged_at': _utc_timestamp(self.clock()), 'adopted': False}
+                  'staged_at': utc_timestamp(self.clock()), 'adopted': False}
         staged = Release(destination, marker, parsed)
         after = sorted(releases + [staged], key=lambda release: release.parsed.sort_key())
         diff = self._staged_diff(releases, after)
@@ -387,9 +496,9 @@ class ReleaseStore:
             return self._result(True, after, None, None, staged, diff=diff)
         partial = self._make_partial(tag)
         try:
-            self._unpack(tar, archive, entries, partial)
+            unpack_members(tar, archive, entries, partial)
             self._verify(os.path.join(partial, *binary.split('/')), binary, archive, version, parsed)
-            _write_json(os.path.join(partial, MARKER), marker)
+            write_json_atomically(os.path.join(partial, MARKER), marker)
             os.rename(partial, destination)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -453,7 +562,7 @@ class ReleaseStore:
             self._write_adopted(link_state.resolved, adopted)
         self._replace_link(target.binary)
         os.makedirs(self.engine_dir, exist_ok=True)
-        _write_json(self.state_path, new_state)
+        write_json_atomically(self.state_path, new_state)
         for release in pruned:
             shutil.rmtree(release.path)
         releases = self.releases()
@@ -476,7 +585,7 @@ class ReleaseStore:
         self._refuse_foreign(destination)
         self._check_space(required_space(os.path.getsize(link_state.resolved)), 'adopt %s (%s)' % (self.link, tag))
         marker = {'version': tag, 'sha256': file_sha256(link_state.resolved), 'archive': None,
-                  'binary': self.binary_name, 'staged_at': _utc_timestamp(self.clock()), 'adopted': True,
+                  'binary': self.binary_name, 'staged_at': utc_timestamp(self.clock()), 'adopted': True,
                   'adopted_from': link_state.resolved}
         return tag, Release(destination, marker, parsed)
 
@@ -489,7 +598,7 @@ class ReleaseStore:
             if file_sha256(binary) != release.sha256:
                 raise DistsqlError('cannot adopt %s: its copy in %s differs from it (was it replaced meanwhile?)'
                                    % (source, partial))
-            _write_json(os.path.join(partial, MARKER), release.marker)
+            write_json_atomically(os.path.join(partial, MARKER), release.marker)
             os.rename(partial, release.path)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -523,29 +632,16 @@ class ReleaseStore:
 
     # -- staging helpers -------------------------------------------------------------------------------
 
-    def _dir_name(self, parsed):
-        if not _SAFE_NAME_RE.match(parsed.tag):
-            raise DistsqlError('version %s cannot name a release directory: use the plain tag' % parsed.raw)
-        return parsed.tag
-
     @staticmethod
-    def _open_tar(handle, archive):
-        try:
-            return tarfile.open(fileobj=handle, mode='r:*')
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise DistsqlError('cannot read %s as a tar archive: %s' % (archive, exc))
+    def _dir_name(parsed):
+        return release_dir_name(parsed)
 
     def _read_members(self, tar, archive):
-        try:
-            members = tar.getmembers()
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise DistsqlError('cannot read %s as a tar archive: %s' % (archive, exc))
-        return check_members(members, archive, self.binary_name)
+        return check_members(tar_members(tar, archive), archive, self.binary_name)
 
     def free_bytes(self):
         """Bytes available to unprivileged writers on the filesystem releases_dir is (or will be) on."""
-        stats = self.statvfs(_existing_ancestor(self.releases_dir))
-        return stats.f_bavail * stats.f_frsize
+        return available_bytes(self.releases_dir, self.statvfs)
 
     def _check_space(self, need, what):
         available = self.free_bytes()
@@ -559,51 +655,7 @@ class ReleaseStore:
                                'releases_dir' % (destination, MARKER))
 
     def _make_partial(self, tag):
-        os.makedirs(self.engine_dir, mode=0o755, exist_ok=True)
-        partial = tempfile.mkdtemp(prefix=tag + PARTIAL_INFIX, dir=self.engine_dir)
-        os.chmod(partial, 0o755)
-        return partial
-
-    def _unpack(self, tar, archive, entries, root):
-        """Extract the checked entries into ``root``; no path may resolve outside it (links included)."""
-        real_root = os.path.realpath(root)
-        for member, relative in entries:
-            path = os.path.join(root, *relative.split('/'))
-            if not _inside(real_root, os.path.realpath(os.path.dirname(path))):
-                raise DistsqlError('refusing to unpack %s: member %s would be written outside the release '
-                                   'directory (through a link)' % (archive, member.name))
-            if member.isdir():
-                if not os.path.isdir(path) or os.path.islink(path):
-                    self._clear(path, archive, member)
-                    os.makedirs(path, mode=0o755)
-                continue
-            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-            self._clear(path, archive, member)
-            if member.issym():
-                os.symlink(member.linkname, path)
-                if not _inside(real_root, os.path.realpath(path)):
-                    raise DistsqlError('refusing to unpack %s: member %s is a link to %s, outside the release '
-                                       'directory' % (archive, member.name, member.linkname))
-            elif member.islnk():
-                source = os.path.join(root, *posixpath.normpath(member.linkname).split('/'))
-                if os.path.islink(source) or not os.path.isfile(source):
-                    raise DistsqlError('refusing to unpack %s: member %s is a hard link to %s, which is not a file '
-                                       'unpacked before it' % (archive, member.name, member.linkname))
-                shutil.copyfile(source, path)
-                os.chmod(path, member.mode & 0o777)
-            else:
-                with tar.extractfile(member) as source, open(path, 'wb') as out:
-                    shutil.copyfileobj(source, out, CHUNK)
-                os.chmod(path, member.mode & 0o777)
-                os.utime(path, (member.mtime, member.mtime))
-
-    @staticmethod
-    def _clear(path, archive, member):
-        if os.path.islink(path) or os.path.isfile(path):
-            os.unlink(path)
-        elif os.path.lexists(path):
-            raise DistsqlError('refusing to unpack %s: member %s would replace a directory of an earlier member'
-                               % (archive, member.name))
+        return make_partial_dir(self.engine_dir, tag)
 
     def _verify(self, path, relative, archive, version, parsed):
         os.chmod(path, 0o755)
@@ -619,9 +671,7 @@ class ReleaseStore:
 
     @staticmethod
     def _staged_diff(before, after):
-        def render(releases):
-            return 'staged: %s\n' % (', '.join(release.version for release in releases) or 'none')
-        return {'before': render(before), 'after': render(after)}
+        return staged_versions_diff([release.version for release in before], [release.version for release in after])
 
     def _result(self, changed, releases, state, link_state, release, adopted=False, pruned=(), diff=None):
         """The module result; ``state`` and ``link_state`` are read from disk when None (after a real change)."""

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: cluster_setting
-short_description: Read, set or reset one cluster setting of a CockroachDB cluster
+short_description: Read, set or reset one cluster setting of a CockroachDB or KWDB cluster
 version_added: 0.1.0
 description:
   - Reads a cluster setting with C(SHOW CLUSTER SETTING) and, when it differs from O(value), sets it with
@@ -38,7 +38,7 @@ options:
   engine:
     description:
       - Which database the cluster runs. Only the engines whose engine place offers cluster settings are accepted.
-    choices: [cockroachdb]
+    choices: [cockroachdb, kwdb]
   name:
     description:
       - The setting, for example C(server.shutdown.transactions.timeout) or C(cluster.preserve_downgrade_option).

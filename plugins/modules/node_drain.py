@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: node_drain
-short_description: Drain one CockroachDB node with a drain wait sized from its shutdown settings
+short_description: Drain one CockroachDB or KWDB node with a drain wait sized from its shutdown settings
 version_added: 0.1.0
 description:
   - Runs C(cockroach node drain --self) (or C(cockroach node drain <node id>) with O(node)) with C(--drain-wait)
@@ -40,7 +40,9 @@ options:
   engine:
     description:
       - Which database the cluster runs. Only the engines whose engine place offers a drain are accepted.
-    choices: [cockroachdb]
+      - V(kwdb) runs C(kwbase node drain), which drains the node it connects to (no O(node), no O(shutdown)) and sizes
+        C(--drain-wait) from C(server.shutdown.drain_wait), C(query_wait) and C(lease_transfer_wait).
+    choices: [cockroachdb, kwdb]
   node:
     description:
       - Id of the node to drain (C(cockroach node drain <node id>)).

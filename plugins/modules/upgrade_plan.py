@@ -67,6 +67,10 @@ options:
             O(cluster_nodes).
         type: str
         required: true
+      address:
+        description:
+          - How the cluster names the node (C(distsql_node_address)), matched instead of O(nodes[].host) when given.
+        type: str
       service_active:
         description:
           - The database service runs on the node.
@@ -99,6 +103,18 @@ options:
         description:
           - Free bytes of the releases directory's filesystem (informational; the release module checks the space).
         type: int
+      binary_present:
+        description:
+          - The binary is on disk (informational; KWDB after a failed package swap has none).
+        type: bool
+      installed_extended:
+        description:
+          - KWDB's extended version tag of the installed release (line 2 of C(.version); informational).
+        type: str
+      packages:
+        description:
+          - KWDB's staged packages, version to package directory (informational).
+        type: dict
   cluster_nodes:
     description:
       - The cluster's nodes, the C(nodes) that M(distsql.upgrade.node_status) returns (id, address, sql_address,
@@ -340,6 +356,7 @@ from ansible_collections.distsql.upgrade.plugins.module_utils.release_plan impor
 
 NODE_OPTIONS = dict(
     host=dict(type='str', required=True),
+    address=dict(type='str'),
     service_active=dict(type='bool', required=True),
     service_state=dict(type='str'),
     installed_version=dict(type='str', required=True),
@@ -347,6 +364,9 @@ NODE_OPTIONS = dict(
     previous_release=dict(type='str'),
     staged_releases=dict(type='list', elements='str', default=[]),
     free_bytes=dict(type='int'),
+    binary_present=dict(type='bool'),
+    installed_extended=dict(type='str'),
+    packages=dict(type='dict'),
 )
 
 RELEASE_OPTIONS = dict(

@@ -151,7 +151,18 @@ def test_a_bad_drain_wait_is_refused(fake_cli, module_runner):
     assert fake_cli.calls() == []
 
 
-def test_only_engines_with_a_drain_are_accepted(fake_cli, module_runner):
+def test_kwdb_drains_the_node_it_connects_to_without_self(fake_cli, module_runner):
+    for name, value in (("drain_wait", "00:00:08"), ("query_wait", "00:00:10"), ("lease_transfer_wait", "00:00:05")):
+        fake_cli.respond("sql: SHOW CLUSTER SETTING server.shutdown." + name,
+                         "server.shutdown.%s\n%s\n" % (name, value))
+    fake_cli.respond("node drain", {"stdout": "ok\n", "stderr": "node is draining... remaining: 0 (complete)\n"})
     result = module_runner("node_drain", base_args(fake_cli, engine="kwdb"))
+    assert result.get("failed") is not True and result["drained"] is True
+    assert result["drain_wait"] == {"seconds": 43, "text": "43s"}
+    assert fake_cli.calls()[-1] == ["node", "drain", "--drain-wait=43s", "--host=h:26257", "--insecure"]
+
+
+def test_only_engines_with_a_drain_are_accepted(fake_cli, module_runner):
+    result = module_runner("node_drain", base_args(fake_cli, engine="databend"))
     assert result["failed"] is True
-    assert result["msg"] == "value of engine must be one of: cockroachdb, got: kwdb"
+    assert result["msg"] == "value of engine must be one of: cockroachdb, kwdb, got: databend"

@@ -125,8 +125,9 @@ def test_node_entries_with_unknown_keys_are_refused(args, module_runner):
     result = module_runner("upgrade_plan", args)
     assert result["failed"] is True
     assert result["msg"] == ("Unsupported parameters for (distsql.upgrade.upgrade_plan) module: nodes.bogus. Supported "
-                             "parameters include: active_release, free_bytes, host, installed_version, previous_release, "
-                             "service_active, service_state, staged_releases.")
+                             "parameters include: active_release, address, binary_present, free_bytes, host, "
+                             "installed_extended, installed_version, packages, previous_release, service_active, "
+                             "service_state, staged_releases.")
 
 
 def test_unknown_flow(args, module_runner):

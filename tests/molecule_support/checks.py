@@ -4,6 +4,7 @@ Every check asserts behaviour and says what it observed when it fails; the ones 
 workload) also print it, so that the molecule log shows the numbers.
 """
 import csv
+import datetime
 import glob
 import io
 import json
@@ -44,9 +45,11 @@ def setting(host, hostvars, name, setting_name):
 
 
 def build_tag(host, hostvars):
+    """The tag the binary reports: `cockroach version --build-tag`, or the `KaiwuDB Version:` line of kwbase."""
     out = host.run("%s version --build-tag", hostvars["distsql_binary"])
-    assert out.rc == 0, "cockroach version --build-tag failed: %s" % out.stderr
-    return out.stdout.strip()
+    assert out.rc == 0, "%s version --build-tag failed: %s" % (hostvars["distsql_binary"], out.stderr)
+    named = [line.split(":", 1)[1].strip() for line in out.stdout.splitlines() if "Version:" in line]
+    return named[0] if named else out.stdout.strip()
 
 
 def assert_every_node_on(inventory, version):
@@ -58,8 +61,14 @@ def assert_every_node_on(inventory, version):
         assert unit.is_running, "%s: unit %s is not active" % (name, inventory.hostvars[name]["distsql_service"])
     first = inventory.names[0]
     status = node_status(inventory.host(first), inventory.hostvars[first], first)
-    seen = {row["address"].split(":")[0]: (row["build"], row["is_live"]) for row in status}
+    seen = {node_name(inventory, row["address"]): (row["build"], row["is_live"]) for row in status}
     assert seen == {name: (version, "true") for name in inventory.names}, "node status (build, is_live): %s" % seen
+
+
+def node_name(inventory, address):
+    """The inventory name of the node at ``address`` (host:port; CockroachDB advertises names, KWDB addresses)."""
+    host = address.rsplit(":", 1)[0]
+    return next((name for name in inventory.names if host in (name, inventory.hostvars[name].get("ansible_host"))), host)
 
 
 def assert_markers_readable(inventory, state_dir):
@@ -149,8 +158,9 @@ def cluster_view(snapshot):
 
 
 def started_at(snapshot, name):
+    known_as = (name, snapshot["nodes"][name].get("ansible_host"))
     for node in snapshot["cluster"]["nodes"]:
-        if node["address"].split(":")[0] == name:
+        if node["address"] and node["address"].rsplit(":", 1)[0] in known_as:
             return node["started_at"]
     raise AssertionError("%s is not in node status of the snapshot: %s" % (name, snapshot["cluster"]["nodes"]))
 
@@ -211,3 +221,33 @@ def held_settings(version):
     """A major upgrade whose finalization is held (23.2 and later: cluster.auto_upgrade.enabled = false)."""
     return {"version": version, "cluster.auto_upgrade.enabled": "false", "cluster.preserve_downgrade_option": "",
             "server.time_until_store_dead": DEFAULT_STORE_DEAD}
+
+
+# -- KWDB ---------------------------------------------------------------------------------------------------------
+
+KWDB_ENV_FILE = "/etc/kaiwudb/script/kaiwudb_env"
+UPGRADE_COMPLETE = "--upgrade-complete"
+
+
+def assert_kwdb_left_clean(inventory):
+    """No node is marked UPGRADING (every node live and available) and --upgrade-complete is in no kaiwudb_env."""
+    first = inventory.names[0]
+    status = node_status(inventory.host(first), inventory.hostvars[first], first)
+    seen = {node_name(inventory, row["address"]): (row["is_live"], row["is_available"]) for row in status}
+    assert seen == {name: ("true", "true") for name in inventory.names}, "node status (is_live, is_available): %s" % seen
+    for name in inventory.names:
+        env = inventory.host(name).file(KWDB_ENV_FILE).content_string
+        assert UPGRADE_COMPLETE not in env, "%s: %s still has %s: %r" % (name, KWDB_ENV_FILE, UPGRADE_COMPLETE, env)
+
+
+def outage_seconds(report, show, first="stop", last="ready"):
+    """The offline window of a full-stop or standalone run: from the first node's `first` phase starting to the last
+    node's `last` phase ending, printed."""
+    phases = [phase for entries in report["nodes"].values() for entry in entries if entry.get("outcome") == "upgraded"
+              for phase in entry["phases"]]
+    starts = [phase["started_at"] for phase in phases if phase["phase"] == first]
+    ends = [phase["ended_at"] for phase in phases if phase["phase"] == last]
+    assert starts and ends, "no %s or %s phase in the report: %s" % (first, last, [phase["phase"] for phase in phases])
+    seconds = (datetime.datetime.fromisoformat(max(ends)) - datetime.datetime.fromisoformat(min(starts))).total_seconds()
+    show("outage window (first %s to last %s): %.1f s" % (first, last, seconds))
+    return seconds

@@ -2,12 +2,13 @@
 
     python -m tests.molecule_support.hoststate --inventory MOLECULE_INVENTORY_DIR --out state/before.json
 
-A snapshot holds, per node of group ``cockroach`` (read over SSH with testinfra, one round trip per node):
-the build the binary reports (``cockroach version --build-tag``), the binary's path, target and sha256, the unit
-(ActiveState, SubState, MainPID, NRestarts, ActiveEnterTimestampMonotonic, ExecMainStartTimestampMonotonic, the
-unit file's sha256), and every entry of the data directory, the certificates directory, the ledger directory
-and the releases directory (path, type, mode, owner, group, size, sha256 of regular files). Through the first
-running node: the cluster settings the flows touch and ``node status`` (build, started_at, liveness per node).
+A snapshot holds, per database node (the inventory group ``distsql_group`` names; read over SSH with testinfra, one
+round trip per node): the build the binary reports (``cockroach version --build-tag``, the ``KaiwuDB Version:``
+line of ``kwbase version``), the binary's path, target and sha256, the unit (ActiveState, SubState, MainPID,
+NRestarts, ActiveEnterTimestampMonotonic, ExecMainStartTimestampMonotonic, the unit file's sha256), and every
+entry of the data directory, the certificates directory, the configuration directory (KWDB's /etc/kaiwudb), the
+ledger directory and the releases directory (path, type, mode, owner, group, size, sha256 of regular files).
+Through the first running node: the cluster settings the flows touch and ``node status`` (build, started_at, liveness per node).
 
 ``differences(before, after, sections)`` lists what changed, one readable line per difference.
 """
@@ -26,6 +27,7 @@ UNIT_PROPERTIES = ("ActiveState", "SubState", "MainPID", "NRestarts", "ActiveEnt
                    "ExecMainStartTimestampMonotonic", "FragmentPath")
 LEDGER_DIR = "/var/lib/distsql-upgrade"
 DEFAULT_RELEASES_DIR = "/opt/distsql-upgrade/releases"
+KWDB_CONFIG_DIR = "/etc/kaiwudb"  # deploy.sh's MODE, .version, kaiwudb_env, certificates
 
 # Runs on the node with python3 (what Ansible needs there anyway); argv[1] is the JSON configuration.
 PROBE = r'''
@@ -91,7 +93,9 @@ resolved = os.path.realpath(binary)
 result["binary"] = {"path": binary, "resolved": resolved,
                     "sha256": sha256(resolved) if os.path.isfile(resolved) else None}
 tag = run([binary, "version", "--build-tag"])
-result["build_tag"] = tag["stdout"] if tag["rc"] == 0 else None
+# kwbase has no --build-tag: it prints its whole version report, whose "KaiwuDB Version:" line names the tag
+named = [line.split(":", 1)[1].strip() for line in tag["stdout"].splitlines() if "Version:" in line]
+result["build_tag"] = (named[0] if named else tag["stdout"]) if tag["rc"] == 0 else None
 show = run(["systemctl", "show", cfg["unit"]] + ["--property=" + name for name in cfg["unit_properties"]])
 unit = dict(line.split("=", 1) for line in show["stdout"].splitlines() if "=" in line)
 unit["name"] = cfg["unit"]
@@ -114,11 +118,16 @@ print(json.dumps(result))
 class Inventory:
     """The molecule inventory directory read the way testinfra reads it (ansible-inventory)."""
 
-    def __init__(self, directory, group="cockroach"):
+    def __init__(self, directory, group=None):
         self.directory = directory
         self.runner = testinfra.utils.ansible_runner.AnsibleRunner(directory)
-        self.names = self.runner.get_hosts(group)
+        self.names = self.runner.get_hosts(group or self.database_group())
         self.hostvars = {name: self.runner.get_variables(name) for name in self.names}
+
+    def database_group(self):
+        """The group of the database nodes: distsql_group of the inventory (the testbed writes it for KWDB)."""
+        first = self.runner.get_hosts("all")[0]
+        return self.runner.get_variables(first).get("distsql_group", "cockroach")
 
     def host(self, name):
         return testinfra.get_host("ansible://%s" % name, ansible_inventory=self.directory)
@@ -139,13 +148,17 @@ def probe_node(inventory, name, cluster=False):
     certs = hostvars.get("distsql_certs_dir")
     if certs and not hostvars.get("distsql_insecure"):
         trees["certs_dir"] = certs
+    if hostvars.get("distsql_engine") == "kwdb":
+        trees["config_dir"] = KWDB_CONFIG_DIR
     cfg = {"trees": trees, "binary": hostvars["distsql_binary"], "unit": hostvars["distsql_service"],
            "unit_properties": UNIT_PROPERTIES, "cluster": cluster, "settings": SETTINGS,
            "client": client_args(hostvars, name)}
     out = inventory.host(name).run("python3 -c %s %s", PROBE, json.dumps(cfg))
     if out.rc != 0:
         raise RuntimeError("probing %s failed (rc %s): %s" % (name, out.rc, out.stderr))
-    return json.loads(out.stdout)
+    state = json.loads(out.stdout)
+    state["ansible_host"] = hostvars.get("ansible_host", name)  # KWDB's node status names nodes by this address
+    return state
 
 
 def parse_node_status(text):
@@ -155,7 +168,7 @@ def parse_node_status(text):
     return [{key: row.get(key) for key in ("id", "address", "build", "started_at", "is_live", "is_available")} for row in rows]
 
 
-def snapshot(inventory_dir, group="cockroach"):
+def snapshot(inventory_dir, group=None):
     """The state of every node of ``group`` and of the cluster, as a JSON-ready dict."""
     inventory = Inventory(inventory_dir, group)
     nodes, cluster = {}, None
@@ -181,8 +194,8 @@ def _by_path(items):
     return {item["path"]: item for item in items or []}
 
 
-def differences(before, after, sections=("build_tag", "binary", "unit", "data_dir", "certs_dir", "ledger_dir",
-                                         "releases_dir", "settings", "started_at")):
+def differences(before, after, sections=("build_tag", "binary", "unit", "data_dir", "certs_dir", "config_dir",
+                                         "ledger_dir", "releases_dir", "settings", "started_at")):
     """One line per difference between two snapshots in the given sections (an empty list: unchanged)."""
     lines = []
     for name in sorted(set(before["nodes"]) | set(after["nodes"])):
@@ -193,7 +206,7 @@ def differences(before, after, sections=("build_tag", "binary", "unit", "data_di
         for section in ("build_tag", "binary", "unit"):
             if section in sections and old[section] != new[section]:
                 lines.append("%s %s: %s -> %s" % (name, section, _dump(old[section]), _dump(new[section])))
-        for section in ("data_dir", "certs_dir", "ledger_dir", "releases_dir"):
+        for section in ("data_dir", "certs_dir", "config_dir", "ledger_dir", "releases_dir"):
             if section not in sections:
                 continue
             was, now = old["trees"].get(section), new["trees"].get(section)
@@ -224,7 +237,7 @@ def load(path):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tests.molecule_support.hoststate", description=__doc__.splitlines()[0])
     parser.add_argument("--inventory", required=True, help="molecule's inventory directory")
-    parser.add_argument("--group", default="cockroach")
+    parser.add_argument("--group", help="the database nodes' group (default: distsql_group of the inventory)")
     parser.add_argument("--out", required=True, help="where the JSON snapshot goes")
     args = parser.parse_args(argv)
     state = snapshot(args.inventory, args.group)

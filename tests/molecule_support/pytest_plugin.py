@@ -36,7 +36,7 @@ def report_dir(ephemeral_dir):
 
 @pytest.fixture(scope="session")
 def inventory(inventory_dir):
-    """The nodes (group cockroach) with their variables and testinfra hosts."""
+    """The database nodes (the group distsql_group names) with their variables and testinfra hosts."""
     return hoststate.Inventory(inventory_dir)
 
 

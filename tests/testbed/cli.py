@@ -13,7 +13,8 @@ import threading
 
 from . import faults, jobs, workload
 from .hostlab import Lab, LabError
-from .provision import ProvisionError
+from .provision import ProvisionError, release_dir
+from .provision_kwdb import kwdb_packages
 from .upgrade_lab import ENGINES, bring_up
 
 COMMANDS = []
@@ -220,6 +221,24 @@ def fault_command(lab, args):
         print(json.dumps(faults.read_faults(cluster, args.node), sort_keys=True))
     else:
         print(json.dumps({host.hostname: faults.read_faults(cluster, host) for host in hosts}, sort_keys=True))
+    return 0
+
+
+@command("package", "build a KWDB release package on the controller (a fault variant for failure tests); prints "
+                    "{path, sha256} as JSON",
+         arg("--version", required=True, help="KWDB tag, e.g. V3.1.0"),
+         arg("--full-disk", action="store_true", help="the server package's preinst fails: No space left on device"),
+         arg("--corrupt", action="store_true", help="the tarball is damaged after its checksum was taken"),
+         arg("--extended", default="", help="extended tag written as line 2 of packages/.version, e.g. hotfix1"))
+def package_command(lab, args):
+    try:
+        path = kwdb_packages.build_kwdb_package(args.version, os.path.join(release_dir(lab), "kwdb"),
+                                                corrupt=args.corrupt, full_disk=args.full_disk, extended=args.extended)
+    except ValueError as error:
+        raise LabError(str(error)) from None
+    with open(path + ".sha256sum", encoding="utf-8") as source:
+        sha256 = source.read().split()[0]
+    print(json.dumps({"path": path, "sha256": sha256}))
     return 0
 
 

@@ -11,7 +11,8 @@ The inventory contract (all.vars, in this order after the connection variables):
     distsql_release_mirror, distsql_release_url_template, distsql_release_checksum_url_template ({version}
     literally, the tag), distsql_releases ([{version, url, sha256}], every release the mirror serves).
 The engine's own variables: none for cockroachdb; for kwdb
-    distsql_group (kwdb: the nodes' group, not the collection's default), distsql_kwdb_install_dir (the unpacked
+    distsql_group (kwdb: the nodes' group, not the collection's default), distsql_node_address ("{{ ansible_host }}":
+    deploy.sh advertises the node's IP address, the name the cluster knows it by), distsql_kwdb_install_dir (the unpacked
     kwdb_install of the installed release, with deploy.sh, on every node), distsql_kwdb_deploy_mode (bare: the
     packages were installed with dpkg; line 1 of /etc/kaiwudb/info/MODE).
 Groups: the nodes (cockroach, or kwdb) and, with an lb, lb.
@@ -50,7 +51,8 @@ class KwdbEngine:
     binary, certs_dir, data_dir = provision_kwdb.KWBASE, provision_kwdb.CERTS_DIR, provision_kwdb.DATA_DIR
     topologies = tuple(provision_kwdb.TOPOLOGY_MODES)
     check_version = staticmethod(kwdb_packages.basic_version)
-    own_vars = {"distsql_group": group, "distsql_kwdb_install_dir": provision_kwdb.INSTALL_DIR,
+    own_vars = {"distsql_group": group, "distsql_node_address": "{{ ansible_host }}",
+                "distsql_kwdb_install_dir": provision_kwdb.INSTALL_DIR,
                 "distsql_kwdb_deploy_mode": provision_kwdb.DEPLOY_MODE}
 
     @staticmethod

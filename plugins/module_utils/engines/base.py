@@ -27,6 +27,11 @@ class Engine:
     name = None             # the registry name, e.g. 'cockroachdb' or 'databend_query'
     default_binary = None   # where the packages install the binary
     version_scheme = None   # the engine's version_scheme.VersionScheme (engines/<engine>/versions.py)
+    # False where an upgrade replaces the installed release (KWDB's deploy.sh): the plan then stages the release
+    # every node runs now too, so that a failed node can be reinstalled without a download.
+    keeps_previous_release = True
+    # What clients see per flow where the engine differs from release_plan.CLIENT_IMPACT.
+    client_impact = {}
 
     def __init__(self, **capabilities):
         for key, capability in capabilities.items():

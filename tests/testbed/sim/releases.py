@@ -167,4 +167,3 @@ def source_digest():
         with open(path, "rb") as source:
             digest.update(b"\0" + arcname.encode() + b"\0" + source.read())
     return digest.hexdigest()[:16]
-

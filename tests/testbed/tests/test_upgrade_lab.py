@@ -176,6 +176,7 @@ def test_standalone_secure_cluster_serves_its_own_mirror(hostlab, testbed):
     assert fetched.stdout == "%s  -\n" % wanted["sha256"]
     # the status API of a secure node: TLS verified against the cluster CA, a session from auth-session login
     certs = variables["distsql_certs_dir"]
+
     def post(cookie=""):
         return ssh(hostlab, inventory, "node1", "curl -sS -o /dev/null -w '%%{http_code}' -X POST --cacert %s/ca.crt "
                    "%s https://node1:8080/_status/critical_nodes" % (certs, cookie)).stdout

@@ -13,7 +13,7 @@ from tests.testbed.provision_kwdb import kwdb_packages
 
 pytest_plugins = ["tests.testbed.pytest_plugin"]
 
-KWDB_VARS = ["distsql_group", "distsql_kwdb_install_dir", "distsql_kwdb_deploy_mode"]
+KWDB_VARS = ["distsql_group", "distsql_node_address", "distsql_kwdb_install_dir", "distsql_kwdb_deploy_mode"]
 SIM = ["--sim", "liveness_ttl=3", "--sim", "catchup_seconds=2"]
 INSTALL_DIR = "/root/kwdb_install"
 
@@ -67,7 +67,8 @@ def test_multi_replica_behind_lb_serves_every_package(hostlab, testbed):
         "distsql_engine": "kwdb", "distsql_topology": "multi_replica", "distsql_service": "kaiwudb",
         "distsql_binary": "/usr/local/kaiwudb/bin/kwbase", "distsql_insecure": True, "distsql_sql_port": 26257,
         "distsql_http_port": 8080, "distsql_data_dir": "/var/lib/kaiwudb", "distsql_group": "kwdb",
-        "distsql_kwdb_install_dir": INSTALL_DIR, "distsql_kwdb_deploy_mode": "bare", "distsql_release_mirror": mirror}
+        "distsql_node_address": "{{ ansible_host }}", "distsql_kwdb_install_dir": INSTALL_DIR,
+        "distsql_kwdb_deploy_mode": "bare", "distsql_release_mirror": mirror}
     template = mirror + "/KWDB-{version}-debian12-x86_64.tar.gz"
     assert (variables["distsql_release_url_template"], variables["distsql_release_checksum_url_template"]) == (
         template, template + ".sha256sum")

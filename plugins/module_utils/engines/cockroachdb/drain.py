@@ -142,8 +142,9 @@ def check_shutdown(version, binary):
                            'binary %s is %s' % (binary, version.tag))
 
 
-def drain_argv(binary, connection, node, drain_wait_text, shutdown):
-    target = [str(node)] if node is not None else ['--self']
+def drain_argv(binary, connection, node, drain_wait_text, shutdown, self_flag=True):
+    """``self_flag``: name the connected node with --self (v21.1+); older CLIs drain it without a flag."""
+    target = [str(node)] if node is not None else (['--self'] if self_flag else [])
     argv = [binary, 'node', 'drain'] + target + ['--drain-wait=%s' % drain_wait_text]
     if shutdown:
         argv.append('--shutdown')
@@ -175,7 +176,7 @@ def _round_minimum(drain_plan):
 
 
 def drain(runner, binary, connection, drain_plan, node=None, shutdown=False, timeout=900.0, interval=2.0,
-          command_timeout=30, clock=time.monotonic, sleep=time.sleep):
+          command_timeout=30, clock=time.monotonic, sleep=time.sleep, self_flag=True):
     """Drain until the CLI reports it done; after `drain timeout` run it again until ``timeout`` passes.
 
     A round's --drain-wait is the planned one, cut to the time left; a round that could not get more than the
@@ -199,7 +200,7 @@ def drain(runner, binary, connection, drain_plan, node=None, shutdown=False, tim
         if seconds < minimum:
             raise DrainFailed(_deadline_message(target, timeout, state, minimum), details())
         text = planned['text'] if seconds == planned['seconds'] else settings.format_duration(seconds)
-        argv = drain_argv(binary, connection, node, text, shutdown)
+        argv = drain_argv(binary, connection, node, text, shutdown, self_flag)
         require_executable(binary, os.path.basename(binary))
         round_start = clock()
         rc, stdout, stderr = runner(seconds + command_timeout)(argv)

@@ -10,8 +10,11 @@ deploy.py     `deploy.sh upgrade -l` and its outcome, the deploy mode (bare meta
 node_upgrade.py  `kwbase node upgrade <id>` (the UPGRADING mark) and how a marked node shows in `kwbase node status`
 start_args.py the KAIWUDB_START_ARG line of kaiwudb_env (--upgrade-complete in and out)
 ranges.py     leaseholder and replica spread per node from kwdb_internal.ranges
+packages.py   release packages staged under releases_dir (verified unpacking) and the installed info/.version
+drain.py      `kwbase node drain` (v20.1: no --self, no node id, three sizing settings)
 
-What it shares with CockroachDB is in engines/cockroach_family; SHOW JOBS is registered from there (jobs.py). A new
+What it shares with CockroachDB is in engines/cockroach_family; SHOW JOBS is registered from there (jobs.py), and
+CockroachDB's cluster settings (SHOW / SET / RESET CLUSTER SETTING, v20.1 has the same statements). A new
 capability is a new module here, listed in the ENGINE call below.
 """
 
@@ -21,13 +24,20 @@ __metaclass__ = type
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family import jobs
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroach_family.engine import SqlEngine
-from ansible_collections.distsql.upgrade.plugins.module_utils.engines.kwdb import deploy, node_upgrade, ranges, start_args
-from ansible_collections.distsql.upgrade.plugins.module_utils.engines.kwdb import outputs, upgrades, versions
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.cockroachdb import settings
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.kwdb import deploy, drain, node_upgrade, ranges, start_args
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.kwdb import outputs, packages, upgrades, versions
 
 
 class Kwdb(SqlEngine):
     name = 'kwdb'
     default_binary = '/usr/local/kaiwudb/bin/kwbase'
+    keeps_previous_release = False
+    client_impact = {
+        'multi_replica': ('none expected through a load balancer or multi-node connection strings; a client connected '
+                          'to the node being upgraded has its writes refused while the node is marked UPGRADING '
+                          '(reads continue) and its connection closed by the drain'),
+    }
     internal_schema = 'kwdb_internal'
     version_scheme = versions.SCHEME
 
@@ -43,10 +53,13 @@ class Kwdb(SqlEngine):
 
 ENGINE = Kwdb(
     deploy=deploy,
+    drain=drain,
     jobs=jobs,
     node_upgrade=node_upgrade,
     outputs=outputs,
+    packages=packages,
     ranges=ranges,
+    settings=settings,
     start_args=start_args,
     upgrades=upgrades,
     versions=versions,

@@ -479,3 +479,30 @@ def test_client_impact_by_flow(flow, impact):
 def test_client_impact_of_a_multi_hop_full_stop():
     result = plan('v24.1.4', ['v23.1.28'], cluster_version='23.1', flow='standalone', hop_versions={'23.2': 'v23.2.9'})
     assert result['client_impact'] == 'an outage from the stop until the node is ready again, once for each of the 2 hops'
+
+
+def test_kwdb_stages_the_running_release_too_because_deploy_sh_replaces_it():
+    kwdb = get_engine('kwdb')
+    upgrade = params('V3.1.0', ['V3.0.0'] * 3, engine='kwdb', cluster_nodes=[],
+                     nodes=[node('node%d' % n, 'V3.0.0', staged=[]) for n in (1, 2, 3)])
+    result = plan_run(kwdb, upgrade)
+    assert result['allowed'] is True, result['reason']
+    assert [source['version'] for source in result['sources']] == ['V3.1.0', 'V3.0.0']
+    assert result['sources'][1] == template_source('V3.0.0')
+    staged = dict(upgrade, nodes=[node('node%d' % n, 'V3.0.0', staged=['V3.0.0', 'V3.1.0']) for n in (1, 2, 3)])
+    assert plan_run(kwdb, staged)['sources'] == []
+
+
+def test_cockroachdb_keeps_its_previous_release_and_stages_only_the_hops():
+    assert [source['version'] for source in plan('v23.2.11', ['v23.2.9'] * 3, cluster_version='23.2')['sources']] == [
+        'v23.2.11']
+
+
+def test_kwdb_names_what_a_client_of_the_upgrading_node_sees():
+    upgrade = params('V3.1.0', ['V3.0.0'] * 3, engine='kwdb', cluster_nodes=[])
+    assert plan_run(get_engine('kwdb'), upgrade)['client_impact'].startswith(
+        'none expected through a load balancer or multi-node connection strings; a client connected to the node being '
+        'upgraded has its writes refused while the node is marked UPGRADING (reads continue)')
+    full_stop = dict(upgrade, flow='single_replica')
+    assert plan_run(get_engine('kwdb'), full_stop)['client_impact'] == (
+        'an outage for every client from the first stop until the whole cluster is ready again')

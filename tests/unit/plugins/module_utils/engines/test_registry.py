@@ -85,5 +85,5 @@ def test_capability_is_the_engine_package_module():
 def test_missing_capability_is_refused_clearly():
     with pytest.raises(DistsqlError) as caught:
         get_engine("kwdb").capability("status")
-    assert str(caught.value) == ("the kwdb engine has no status capability; it has deploy, jobs, node_upgrade, outputs, "
-                                 "ranges, start_args, upgrades, versions")
+    assert str(caught.value) == ("the kwdb engine has no status capability; it has deploy, drain, jobs, node_upgrade, "
+                                 "outputs, packages, ranges, settings, start_args, upgrades, versions")

@@ -1,0 +1,51 @@
+"""kwdb_failed_install: the V3.1.0 server package fails to install on node1 (full disk); node1 is brought back on
+V3.0.0 with data, certificates and configuration as they were, the others are not touched, nothing is left behind."""
+from tests.molecule_support import checks, hoststate
+
+FROM = "V3.0.0"
+FAILED_PREFIX = "upgrade of node1 to V3.1.0 failed at step activate: "
+FAILED_SUFFIX = "; restored to V3.0.0, live and ready; the other nodes were not touched by this step"
+
+
+def test_the_run_fails_naming_node1_the_step_and_deploy_sh_message(recorded, show):
+    run = recorded("first_run")
+    assert run["rc"] not in (0, None) and not run["killed"], run
+    failure = run["failed"][-1]
+    show("first run: rc %s; failed on %s: %s" % (run["rc"], failure["host"], failure["msg"]))
+    assert failure["host"] == "node1", failure
+    assert failure["msg"].startswith(FAILED_PREFIX) and failure["msg"].endswith(FAILED_SUFFIX), failure["msg"]
+    assert "Pipe create failed" in failure["msg"] and "No space left on device" in failure["msg"], failure["msg"]
+
+
+def test_every_node_on_the_old_version_and_clean(inventory):
+    checks.assert_every_node_on(inventory, FROM)
+    checks.assert_kwdb_left_clean(inventory)
+
+
+def test_configuration_and_certificates_byte_for_byte(recorded):
+    changed = hoststate.differences(recorded("before"), recorded("after_failure"), sections=("config_dir", "certs_dir"))
+    assert changed == [], "\n".join(changed)
+
+
+def test_data_kept_and_readable(inventory, state_dir, recorded, now_state):
+    checks.assert_store_kept(recorded("before"), now_state)
+    checks.assert_markers_readable(inventory, state_dir)
+
+
+def test_node2_and_node3_untouched(recorded):
+    before, after = recorded("before"), recorded("after_failure")
+    for name in ("node2", "node3"):
+        checks.assert_not_restarted(before, after, name)
+
+
+def test_store_dead_back_to_its_value_before_the_run(inventory, recorded):
+    before = checks.settings_of(recorded("before"))["server.time_until_store_dead"]
+    checks.assert_settings(inventory, {"server.time_until_store_dead": before})
+
+
+def test_failed_run_report(run_reports):
+    failed = [report for report in run_reports if report["outcome"] == "failed"]
+    assert len(failed) == 1, [(report["_path"], report["outcome"]) for report in run_reports]
+    entry = checks.node_entries(failed[0], "node1", "failed")
+    assert entry and entry[-1]["step"] == "activate" and entry[-1]["restored_to"] == FROM, failed[0]["nodes"]["node1"]
+    assert not checks.ledger_open(failed[0]), "ledger entries left open: %s" % checks.ledger_open(failed[0])
