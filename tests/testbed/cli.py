@@ -229,11 +229,13 @@ def fault_command(lab, args):
          arg("--version", required=True, help="KWDB tag, e.g. V3.1.0"),
          arg("--full-disk", action="store_true", help="the server package's preinst fails: No space left on device"),
          arg("--corrupt", action="store_true", help="the tarball is damaged after its checksum was taken"),
+         arg("--container", action="store_true", help="the container-mode package (packages/KaiwuDB.tar, no .debs)"),
          arg("--extended", default="", help="extended tag written as line 2 of packages/.version, e.g. hotfix1"))
 def package_command(lab, args):
     try:
         path = kwdb_packages.build_kwdb_package(args.version, os.path.join(release_dir(lab), "kwdb"),
-                                                corrupt=args.corrupt, full_disk=args.full_disk, extended=args.extended)
+                                                corrupt=args.corrupt, full_disk=args.full_disk, extended=args.extended,
+                                                container=args.container)
     except ValueError as error:
         raise LabError(str(error)) from None
     with open(path + ".sha256sum", encoding="utf-8") as source:

@@ -5,98 +5,27 @@ directories, cluster settings, node status started_at); and a --check run that p
 The tests run in file order on one cluster; each one that changes the cluster (a job, a stopped node, a fault)
 puts it back before the next.
 """
-import json
 import os
 import re
-import time
 
 import pytest
 
-from tests.molecule_support import checks, hoststate, playbook_run
+from tests.molecule_support import checks, hoststate, refusal_lab
 
 PLAYBOOK = "distsql.upgrade.upgrade_multi_replica"
-PREFLIGHT = "preflight refused the upgrade, nothing was changed: "
 FROM = "v23.2.9"
 
 
 @pytest.fixture(scope="module")
 def lab(inventory_dir, state_dir, report_dir, inventory):
-    node_ids = {row["address"].split(":")[0]: row["id"]
-                for row in checks.node_status(inventory.host("node1"), inventory.hostvars["node1"], "node1")}
-
-    class Lab:
-        def snapshot(self):
-            return hoststate.snapshot(inventory_dir)
-
-        def run(self, name, extra_vars=None, check=False):
-            args = [PLAYBOOK] + (["-e", json.dumps(extra_vars)] if extra_vars else [])
-            return playbook_run.run(args, os.path.join(state_dir, name + ".json"), check=check, deadline=600)
-
-        def refused(self, name, extra_vars, sections=None):
-            """Run, expect a failure; returns (the message node1 (the first host, where the run-once preflight tasks
-            run) failed with last, the record, the differences between the snapshots before and after)."""
-            before = self.snapshot()
-            record = self.run(name, extra_vars)
-            after = self.snapshot()
-            assert record["rc"] not in (0, None) and not record["killed"], "%s was not refused (rc %s):\n%s" % (
-                name, record["rc"], "\n".join(record["tail"]))
-            assert record["failed"], "%s: no failed task recorded:\n%s" % (name, "\n".join(record["tail"]))
-            kwargs = {"sections": sections} if sections else {}
-            last = {failure["host"]: failure["msg"] for failure in record["failed"]}
-            assert "node1" in last, "%s: node1 failed no task: %s" % (name, record["failed"])
-            return last["node1"], record, hoststate.differences(before, after, **kwargs)
-
-        def node_id(self, name):
-            return node_ids[name]
-
-        def latest_report(self):
-            return checks.reports(report_dir)[-1]
-
-        def node(self, name, *argv):
-            out = inventory.host(name).run(" ".join(["%s"] * len(argv)), *argv)
-            assert out.rc == 0, "%s on %s failed: %s" % (argv, name, out.stderr)
-            return out.stdout
-
-        def wait_for(self, what, probe, timeout=60):
-            deadline = time.monotonic() + timeout
-            while True:
-                ok, seen = probe()
-                if ok:
-                    return seen
-                if time.monotonic() > deadline:
-                    pytest.fail("%s not reached within %s s; last seen: %s" % (what, timeout, seen))
-                time.sleep(0.5)
-
-        def node_live(self, name, live):
-            """Wait until node status shows the node (by its id: a dead node's address is NULL) live or not."""
-            node_id = node_ids[name]
-
-            def probe():
-                view = {row["id"]: row["is_live"]
-                        for row in checks.node_status(inventory.host("node1"), inventory.hostvars["node1"], "node1")}
-                return view.get(node_id) == ("true" if live else "false"), view
-            return self.wait_for("%s (n%s) %s" % (name, node_id, "live" if live else "not live"), probe)
-
-        def ranges_healthy(self):
-            def probe():
-                rows = checks.sql(inventory.host("node1"), inventory.hostvars["node1"], "node1",
-                                  "SELECT sum((metrics->>'ranges.unavailable')::DECIMAL)::INT AS ranges_unavailable, "
-                                  "sum((metrics->>'ranges.underreplicated')::DECIMAL)::INT AS ranges_underreplicated "
-                                  "FROM crdb_internal.kv_store_status")
-                return rows == [{"ranges_unavailable": "0", "ranges_underreplicated": "0"}], rows
-            return self.wait_for("every range healthy", probe)
-    return Lab()
+    return refusal_lab.Lab(inventory_dir, state_dir, report_dir, inventory, PLAYBOOK)
 
 
 def assert_refused_by_preflight(lab, message, reason):
-    """The play fails with the preflight's message carrying the reason, and the report records the same reason."""
-    report = lab.latest_report()
-    assert (message, report["outcome"], report["message"]) == (PREFLIGHT + reason, "refused", reason), (
-        "play failure %r; report %s: %s %r" % (message, report["_path"], report["outcome"], report["message"]))
+    lab.assert_refused_by_preflight(message, reason)
 
 
-def assert_unchanged(name, differences):
-    assert differences == [], "%s changed the hosts:\n%s" % (name, "\n".join(differences))
+assert_unchanged = refusal_lab.assert_unchanged
 
 
 def test_check_mode_plans_the_skipped_major_through_v24_1_and_changes_nothing(lab, show):
@@ -171,15 +100,7 @@ def test_wrong_sha256_is_refused_before_anything_runs_from_the_release(lab, cont
 
 
 def test_node_down_is_refused(lab, contract):
-    unit = contract["distsql_service"]
-    lab.node("node3", "systemctl", "stop", unit)
-    try:
-        lab.node_live("node3", False)
-        message, _record, differences = lab.refused("node_down", None)
-    finally:
-        lab.node("node3", "systemctl", "start", unit)
-        lab.node_live("node3", True)
-        lab.ranges_healthy()
+    message, differences = lab.refused_while_down("node3", contract["distsql_service"])
     assert_unchanged("the node-down refusal", differences)
     # A node stopped with SIGTERM drained first: node status keeps showing it draining (is_draining) while it is down.
     node_id = lab.node_id("node3")

@@ -11,6 +11,9 @@ file in sha256sum format sits next to the tarball. The lab's release mirror serv
 
 Faults: ``corrupt`` damages the tarball after its checksum was taken (a bad download); ``full_disk``
 makes the server package's preinst fail with "No space left on device" (install stops before unpacking).
+``container`` is the container-mode package instead: ``packages/KaiwuDB.tar`` (what deploy.sh's verify_files takes
+for a container install) in place of the .debs; container installs are not simulated, so the image archive only
+names its tag (``manifest.json``), enough for deploy.sh's check that the package fits the installed mode.
 """
 import gzip
 import hashlib
@@ -28,6 +31,7 @@ from sim.releases import KWDB_RELEASES, kwbase_buildinfo
 DEPLOY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kwdb_deploy")
 DEBIAN_DIR = os.path.join(DEPLOY_DIR, "debian")
 TOP_DIR = "kwdb_install"
+CONTAINER_PACKAGE = "KaiwuDB.tar"
 PLATFORM = "debian12-x86_64"
 FIXED_MTIME = 1704067200  # 2024-01-01: every archive member and deb timestamp
 MAINTAINER = "kaiwudb <marketing@kaiwudb.org.cn>"
@@ -132,14 +136,26 @@ def _tarball(members):
     return packed.getvalue()
 
 
-def _variant_dir(outdir, corrupt, full_disk, extended):
-    faults = [name for name, on in (("corrupt", corrupt), ("full_disk", full_disk)) if on]
+def _container_image(version):
+    """A docker-save-shaped archive naming image kwdb/kwdb:<basic> (nothing loads it in the testbed)."""
+    manifest = ('[{"Config": "config.json", "RepoTags": ["kwdb/kwdb:%s"], "Layers": []}]\n' % basic_version(version))
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as archive:
+        for name, data in (("manifest.json", manifest.encode()), ("config.json", b"{}\n")):
+            entry = tarfile.TarInfo(name)
+            entry.size, entry.mode, entry.mtime = len(data), 0o644, FIXED_MTIME
+            archive.addfile(entry, io.BytesIO(data))
+    return raw.getvalue()
+
+
+def _variant_dir(outdir, corrupt, full_disk, extended, container=False):
+    faults = [name for name, on in (("corrupt", corrupt), ("full_disk", full_disk), ("container", container)) if on]
     if extended:
         faults.append("ext-" + extended)
     return os.path.join(outdir, "-".join(faults)) if faults else outdir
 
 
-def build_kwdb_package(version, outdir, corrupt=False, full_disk=False, extended=""):
+def build_kwdb_package(version, outdir, corrupt=False, full_disk=False, extended="", container=False):
     """Write the release tarball of KWDB ``version`` (+ ``.sha256sum``) and return the tarball's path.
 
     A fault variant goes to a subdirectory of ``outdir`` named after its faults, under the same file name.
@@ -147,12 +163,14 @@ def build_kwdb_package(version, outdir, corrupt=False, full_disk=False, extended
     """
     version_file = basic_version(version) + "\n" + (extended + "\n" if extended else "")
     with tempfile.TemporaryDirectory(prefix="kwdb-pkg-") as workdir:
-        debs = [_libcommon_deb(workdir, version), _server_deb(workdir, version, full_disk)]
+        debs = [] if container else [_libcommon_deb(workdir, version), _server_deb(workdir, version, full_disk)]
         members = [(TOP_DIR, None, 0o755), (TOP_DIR + "/utils", None, 0o755), (TOP_DIR + "/packages", None, 0o755)]
         for name, path, mode in _deploy_members():
             with open(path, "rb") as source:
                 members.append((TOP_DIR + "/" + name, source.read(), mode))
         members.append((TOP_DIR + "/packages/.version", version_file.encode(), 0o644))
+        if container:
+            members.append((TOP_DIR + "/packages/" + CONTAINER_PACKAGE, _container_image(version), 0o644))
         for deb in debs:
             with open(deb, "rb") as source:
                 members.append((TOP_DIR + "/packages/" + os.path.basename(deb), source.read(), 0o644))
@@ -161,7 +179,7 @@ def build_kwdb_package(version, outdir, corrupt=False, full_disk=False, extended
     if corrupt:
         middle = len(data) // 2
         data = data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:]
-    target = _variant_dir(outdir, corrupt, full_disk, extended)
+    target = _variant_dir(outdir, corrupt, full_disk, extended, container)
     os.makedirs(target, exist_ok=True)
     path = os.path.join(target, tarball_name(version))
     with open(path + ".tmp", "wb") as out:

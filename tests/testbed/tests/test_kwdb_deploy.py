@@ -102,6 +102,15 @@ def test_corrupt_download_fails_its_checksum(multi):
         multi.stage(multi.nodes[2], "V3.1.0", corrupt=True)
 
 
+def test_a_container_package_is_refused_on_a_bare_metal_install(multi):
+    node3 = multi.nodes[2]
+    deploy_dir = multi.stage(node3, "V3.1.0", container=True)
+    assert node3.exec(["ls", deploy_dir + "/packages"]).stdout == "KaiwuDB.tar\n"
+    proc = multi.deploy_sh(node3, deploy_dir, "upgrade", "-l")
+    assert (proc.returncode, console_errors(proc)) == (1, ["Current use bare, but the package is container."])
+    assert node3.read_file("/etc/kaiwudb/info/.version") == "3.0.0\n"
+
+
 def test_online_upgrade_of_one_node(multi):
     """node2 -> V3.1.0 while running: UPGRADING mark, package swap, restart with --upgrade-complete, flag removed."""
     node1, node2 = multi.nodes[0], multi.nodes[1]
