@@ -191,6 +191,16 @@ def _hop_versions(engine, mapping, allow_prerelease):
     return resolved
 
 
+# {version}: the tag as the engine spells it (v24.1.4, V3.1.0); {release}: the tag without its leading v or V
+# (24.1.4, 3.1.0), where a vendor names files by the bare number under a tagged directory.
+TEMPLATE_FIELDS = ('{version}', '{release}')
+
+
+def expand_template(template, version):
+    """The URL of ``version`` (an EngineVersion) from a release URL template."""
+    return template.replace('{version}', version.tag).replace('{release}', version.tag.lstrip('vV'))
+
+
 def _sourcing(params):
     """The controller-file and URL-template sources, checked: each must be verifiable."""
     url_template = _text(params.get('release_url_template'))
@@ -200,8 +210,9 @@ def _sourcing(params):
     warnings = []
     for name, template in (('distsql_release_url_template', url_template),
                            ('distsql_release_checksum_url_template', checksum_template)):
-        if template and '{version}' not in template:
-            raise PlanRefused('%s has no {version}: every release would come from the same address' % name)
+        if template and not any(field in template for field in TEMPLATE_FIELDS):
+            raise PlanRefused('%s has neither {version} nor {release}: every release would come from the same address'
+                              % name)
     if url_template and not (checksum_template or sha256):
         raise PlanRefused(TEMPLATE_UNVERIFIED)
     if src and not sha256:
@@ -234,9 +245,21 @@ def _nodes(engine, reported, cluster_nodes):
             'version': version,
             'installed': installed,
             'staged': _staged(engine, entry.get('staged_releases') or []),
+            'staged_sha256': _staged_sha256(engine, entry.get('staged_sha256') or {}),
             'member': member,
         })
     return nodes
+
+
+def _staged_sha256(engine, by_version):
+    """{EngineVersion: sha256} of the staged releases whose archive checksum the node recorded."""
+    recorded = {}
+    for text, sha256 in by_version.items():
+        try:
+            recorded[engine.parse_version(text)] = _sha256(sha256, 'the staged sha256 of %s' % text)
+        except VersionParseError:
+            continue
+    return recorded
 
 
 def _staged(engine, versions):
@@ -393,8 +416,20 @@ def _restore_sources(nodes, planned, target, releases, sourcing):
     return _sources(running, target, staged_only, releases, sourcing)
 
 
-def _present_everywhere(version, nodes):
-    return all(version in node['staged'] or version == node['installed'] for node in nodes)
+def _present_everywhere(version, nodes, sha256=None):
+    """Staged or installed on every node; a staged copy from another archive than the one ``sha256`` names (a bad
+    package a re-run replaces) does not count."""
+    def staged_as_expected(node):
+        recorded = node['staged_sha256'].get(version)
+        return version in node['staged'] and (sha256 is None or recorded is None or recorded == sha256)
+    return all(version == node['installed'] or staged_as_expected(node) for node in nodes)
+
+
+def _expected_sha256(entry, is_target, sourcing):
+    """The sha256 the configured source of a version names, when the configuration names one."""
+    if entry is not None and entry['sha256']:
+        return entry['sha256']
+    return sourcing['sha256'] if is_target else None
 
 
 def _source(**values):
@@ -405,24 +440,24 @@ def _sources(resolved, target, nodes, releases, sourcing):
     """One verifiable source per hop version that some node has neither staged nor installed."""
     sources = []
     for version in resolved:
-        if _present_everywhere(version, nodes):
-            continue
         entry = next((item for known, item in releases if known == version and item['url']), None)
         is_target = version == target
+        if _present_everywhere(version, nodes, _expected_sha256(entry, is_target, sourcing)):
+            continue
         if entry is not None:
             sources.append(_source(version=version.tag, url=entry['url'], sha256=entry['sha256'],
                                    checksum_url=entry['checksum_url']))
         elif is_target and sourcing['src']:
             sources.append(_source(version=version.tag, src=sourcing['src'], sha256=sourcing['sha256']))
         elif sourcing['url_template']:
-            checksum_url = (sourcing['checksum_template'].replace('{version}', version.tag)
+            checksum_url = (expand_template(sourcing['checksum_template'], version)
                             if sourcing['checksum_template'] else None)
             sha256 = sourcing['sha256'] if is_target else None
             if not (checksum_url or sha256):
                 raise PlanRefused('distsql_release_sha256 verifies the target %s only: the hop to %s needs '
                                   'distsql_release_checksum_url_template or a distsql_releases entry'
                                   % (target.tag, version.tag))
-            sources.append(_source(version=version.tag, url=sourcing['url_template'].replace('{version}', version.tag),
+            sources.append(_source(version=version.tag, url=expand_template(sourcing['url_template'], version),
                                    sha256=sha256, checksum_url=checksum_url))
         else:
             raise PlanRefused(NO_SOURCE % version.tag)

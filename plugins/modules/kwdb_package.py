@@ -22,7 +22,9 @@ description:
     basic form of O(version) (C(3.1.0) for C(V3.1.0)), and checks the free space. It unpacks into a temporary
     directory beside the target and renames it into place with a marker C(.staged.json) recording the sha256.
   - A version that is already staged from an archive with the same sha256 (or when O(sha256) is not given) is not
-    touched and O(archive) is not needed; another sha256 for it fails the task.
+    touched and O(archive) is not needed. Another sha256 for it (a fixed package after a bad one) replaces the staged
+    copy once O(archive) passes every check, except for the installed release, whose staged copy is what a failed
+    node is reinstalled from, where it fails the task.
   - V(query) only reads. Both states return the staged packages, the package directory of each and the version
     installed on the node according to C(<info_dir>/.version).
 author:
@@ -123,6 +125,11 @@ packages:
   returned: always
   type: dict
   sample: {V3.0.0: /opt/distsql-upgrade/releases/kwdb/V3.0.0/kwdb_install}
+staged_sha256:
+  description: The sha256 of the archive every staged version was unpacked from.
+  returned: always
+  type: dict
+  sample: {V3.0.0: 0c1f4e8d9a6b0b3c8e1f2a4d5c6b7a8e9f0a1b2c3d4e5f60718293a4b5c6d7e8}
 package_dir:
   description: The package directory of O(version); C(null) for O(state=query) without O(version) or when it is not
     staged.

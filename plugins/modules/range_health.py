@@ -31,6 +31,13 @@ options:
     type: str
     default: none
     choices: [none, healthy]
+  spread:
+    description:
+      - Also read the leaseholder and replica spread per node (C(kwdb_internal.ranges) mapped to nodes through
+        C(kwdb_internal.kv_store_status)), once, after the counts; returned as RV(spread).
+      - Only engines with a ranges capability offer it (KWDB); other engines fail with a message saying so.
+    type: bool
+    default: false
 seealso:
   - module: distsql.upgrade.node_status
 '''
@@ -52,6 +59,14 @@ EXAMPLES = r'''
     timeout: 900
     interval: 5
     stable_checks: 3
+
+- name: Record where the leaseholders and replicas are before a KWDB upgrade
+  distsql.upgrade.range_health:
+    engine: kwdb
+    host: 127.0.0.1:26257
+    insecure: true
+    spread: true
+  register: ranges
 '''
 
 RETURN = r'''
@@ -109,6 +124,20 @@ elapsed:
   returned: always
   type: float
   sample: 12.4
+spread:
+  description:
+    - Leaseholders and replicas per node. C(nodes) lists every node in id order with its store ids and how many
+      replicas and leases its stores hold; a store no node lists (a dead node's) is counted under node_id C(null).
+    - C(without_leaseholder) lists the ids of ranges that had no leaseholder.
+  returned: when O(spread=true) and the counts were read
+  type: dict
+  sample:
+    ranges: 60
+    without_leaseholder: []
+    nodes:
+      - {node_id: 1, stores: [1], replicas: 60, leaseholders: 20}
+      - {node_id: 2, stores: [2], replicas: 60, leaseholders: 20}
+      - {node_id: 3, stores: [3], replicas: 60, leaseholders: 20}
 error:
   description: The error of the last failed read, when the last observation was a failed SQL call.
   returned: on a wait timeout whose last check failed
@@ -137,6 +166,7 @@ def main():
     module = AnsibleModule(
         argument_spec=sql_module_argument_spec(
             wait_for=dict(type='str', default='none', choices=['none', 'healthy']),
+            spread=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
         **CONNECTION_RULES
@@ -148,13 +178,16 @@ def main():
     satisfied = None if params['wait_for'] == 'none' else (lambda state: state['healthy'])
     try:
         connection = engine.connection(params)
+        ranges = engine.capability('ranges') if params['spread'] else None
         result = poll(lambda: observe_ranges(engine, run, binary, connection), satisfied, params,
-                      'no unavailable or under-replicated ranges', trace=range_counts)
+                      'no unavailable or under-replicated ranges', trace=range_counts).as_result()
+        if ranges:
+            result['spread'] = ranges.spread(run, binary, connection)
     except WaitTimeout as exc:
         module.fail_json(**exc.as_result())
     except DistsqlError as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, **result.as_result())
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == '__main__':

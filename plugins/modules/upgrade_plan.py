@@ -99,6 +99,13 @@ options:
         type: list
         elements: str
         default: []
+      staged_sha256:
+        description:
+          - The sha256 of the archive each staged release came from, where the node records it (KWDB's staged
+            packages). A staged copy whose sha256 differs from the one the configured source names (a bad package
+            being replaced) does not count as staged, so the plan sources that version again.
+        type: dict
+        default: {}
       free_bytes:
         description:
           - Free bytes of the releases directory's filesystem (informational; the release module checks the space).
@@ -155,12 +162,13 @@ options:
   release_url_template:
     description:
       - Download URL of any release, with C({version}) replaced by the version
-        (C(https://binaries.cockroachdb.com/cockroach-{version}.linux-amd64.tgz)). Needs
+        (C(https://binaries.cockroachdb.com/cockroach-{version}.linux-amd64.tgz)) and C({release}) by the version
+        without its leading v or V (KWDB's C(.../download/{version}/KWDB-{release}-ubuntu22.04-x86_64-debs.tar.gz)). Needs
         O(release_checksum_url_template) or, for the target only, O(release_sha256).
     type: str
   release_checksum_url_template:
     description:
-      - Checksum URL of any release, with C({version}) replaced by the version
+      - Checksum URL of any release, with C({version}) and C({release}) replaced as in O(release_url_template)
         (C(https://binaries.cockroachdb.com/cockroach-{version}.linux-amd64.tgz.sha256sum)).
     type: str
   release_src:
@@ -363,6 +371,7 @@ NODE_OPTIONS = dict(
     active_release=dict(type='str'),
     previous_release=dict(type='str'),
     staged_releases=dict(type='list', elements='str', default=[]),
+    staged_sha256=dict(type='dict', default={}),
     free_bytes=dict(type='int'),
     binary_present=dict(type='bool'),
     installed_extended=dict(type='str'),

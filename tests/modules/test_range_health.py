@@ -65,3 +65,28 @@ def test_insecure_and_certs_dir_contradict(fake_cli, module_runner):
     assert result["msg"] == ("insecure=true and certs_dir=/certs contradict each other: a cluster is either insecure "
                              "or uses certificates")
     assert fake_cli.calls() == []
+
+
+RANGES = 'range_id,replicas,lease_holder\n1,"{1,2,3}",1\n2,"{1,2,3}",2\n3,"{1,2,4}",NULL\n'
+STORES = "node_id,store_id\n1,1\n2,2\n3,3\n"
+
+
+def test_kwdb_spread_counts_replicas_and_leases_per_node(fake_cli, module_runner):
+    fake_cli.respond("sql", HEALTHY, RANGES, STORES)
+    result = module_runner("range_health", base_args(fake_cli, engine="kwdb", spread=True))
+    assert result["spread"] == {
+        "ranges": 3, "without_leaseholder": [3],
+        "nodes": [{"node_id": 1, "stores": [1], "replicas": 3, "leaseholders": 1},
+                  {"node_id": 2, "stores": [2], "replicas": 3, "leaseholders": 1},
+                  {"node_id": 3, "stores": [3], "replicas": 2, "leaseholders": 0},
+                  {"node_id": None, "stores": [4], "replicas": 1, "leaseholders": 0}]}
+    assert [call[3] for call in fake_cli.calls()[1:]] == [
+        "SELECT range_id, replicas, lease_holder FROM kwdb_internal.ranges",
+        "SELECT node_id, store_id FROM kwdb_internal.kv_store_status ORDER BY store_id"]
+
+
+def test_spread_on_an_engine_without_it_is_refused_before_reading(fake_cli, module_runner):
+    result = module_runner("range_health", base_args(fake_cli, spread=True))
+    assert result["failed"] is True
+    assert result["msg"].startswith("the cockroachdb engine has no ranges capability; it has ")
+    assert fake_cli.calls() == []

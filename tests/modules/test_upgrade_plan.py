@@ -127,7 +127,7 @@ def test_node_entries_with_unknown_keys_are_refused(args, module_runner):
     assert result["msg"] == ("Unsupported parameters for (distsql.upgrade.upgrade_plan) module: nodes.bogus. Supported "
                              "parameters include: active_release, address, binary_present, free_bytes, host, "
                              "installed_extended, installed_version, packages, previous_release, service_active, "
-                             "service_state, staged_releases.")
+                             "service_state, staged_releases, staged_sha256.")
 
 
 def test_unknown_flow(args, module_runner):

@@ -10,7 +10,7 @@ import time
 import psycopg
 import pytest
 
-from conftest import wait_until
+from conftest import FAST_CONFIG, wait_until
 
 RANGE_HEALTH = ("SELECT sum((metrics->>'ranges.unavailable')::DECIMAL)::INT AS ranges_unavailable, "
                 "sum((metrics->>'ranges.underreplicated')::DECIMAL)::INT As ranges_underreplicated "
@@ -186,6 +186,31 @@ def test_kwdb_status_upgrade_mark_and_upgrade_complete(crdb_cluster_factory):
     cluster.stop(index)
     cluster.start(index, "V2.2.2", extra=["--upgrade-complete"])
     wait_until(lambda: cluster.all_live(version), what="node 2 available again")
+
+
+def test_kwdb_ranges_view_names_replica_and_leaseholder_stores(crdb_cluster_factory):
+    cluster = crdb_cluster_factory()
+    version = "V3.1.0"
+    cluster.start_all(version)
+    wait_until(lambda: cluster.all_live(version), what="every node live")
+    host = "--host=" + cluster.nodes[0].addr
+    ranges = cluster.cli(version, "sql", "--format=csv", "--insecure", host, "-e",
+                         "SELECT range_id, replicas, lease_holder FROM kwdb_internal.ranges").stdout.splitlines()
+    assert ranges[0] == "range_id,replicas,lease_holder"
+    rows = [line.rsplit(",", 1) for line in ranges[1:]]
+    assert len(rows) == FAST_CONFIG["ranges"], ranges
+    assert rows[0] == ['1,"{1,2,3}"', "1"], rows[0]
+    assert {holder for _range, holder in rows} == {"1", "2", "3"}
+    stores = cluster.cli(version, "sql", "--format=csv", "--insecure", host, "-e",
+                         "SELECT node_id, store_id FROM kwdb_internal.kv_store_status ORDER BY store_id").stdout
+    assert stores == "node_id,store_id\n1,1\n2,2\n3,3\n"
+    stopped = [line.split(",")[0] for line in cluster.cli(version, "node", "status", "--format=csv", "--insecure", host)
+               .stdout.splitlines() if line.split(",")[1:2] == [cluster.nodes[2].addr]][0]
+    cluster.stop(2)
+    wait_until(lambda: stopped not in {line.rsplit(",", 1)[1] for line in cluster.cli(
+        version, "sql", "--format=csv", "--insecure", host, "-e",
+        "SELECT range_id, replicas, lease_holder FROM kwdb_internal.ranges").stdout.splitlines()[1:]},
+        what="the stopped node's leases moved to the live nodes")
 
 
 # ---------------------------------------------------------------- drain phases, SIGTERM, never_ready, wire timing

@@ -191,15 +191,12 @@ class PackageStore:
                                % archive)
         staged = self.staged()
         existing = self.find(parsed, staged)
-        if existing is not None:
-            if expected is not None and existing.sha256 != expected:
-                raise DistsqlError('KWDB package %s is already staged in %s from %s with sha256 %s, not %s: refusing '
-                                   'to replace a staged package' % (existing.version, existing.path,
-                                                                    existing.marker.get('archive'), existing.sha256,
-                                                                    expected))
+        if existing is not None and (expected is None or existing.sha256 == expected):
             self._require_complete(existing.package_dir, 'staged KWDB package %s (remove %s and stage it again)'
                                    % (existing.version, existing.path))
             return self._result(False, staged, existing, diff=self._diff(staged, staged))
+        if existing is not None:
+            self._check_replaceable(existing, tag, archive, expected)
         if archive is None:
             raise DistsqlError('KWDB package %s is not staged in %s and no archive was given: set archive and sha256 '
                                'to stage it' % (version, self.store_dir))
@@ -212,9 +209,20 @@ class PackageStore:
                 raise DistsqlError('sha256 of %s is %s, expected %s: refusing to stage it' % (archive, actual, expected))
             handle.seek(0)
             with open_tar_archive(handle, archive) as tar:
-                return self._stage_verified(tar, archive, parsed, tag, actual, staged)
+                return self._stage_verified(tar, archive, parsed, tag, actual, staged, existing)
 
-    def _stage_verified(self, tar, archive, parsed, tag, sha256, staged):
+    def _check_replaceable(self, existing, tag, archive, expected):
+        """A staged copy of another build of ``tag`` is replaced by a verified archive (a re-run after a bad package),
+        except the copy of the installed release: it is what a failed node is reinstalled from."""
+        what = ('KWDB package %s is already staged in %s from %s with sha256 %s, not %s'
+                % (existing.version, existing.path, existing.marker.get('archive'), existing.sha256, expected))
+        if archive is None:
+            raise DistsqlError('%s, and no archive was given to replace it' % what)
+        if self.installed()[0] == tag:
+            raise DistsqlError('%s: refusing to replace the staged copy of the installed release, the package a failed '
+                               'node is reinstalled from' % what)
+
+    def _stage_verified(self, tar, archive, parsed, tag, sha256, staged, replacing=None):
         entries = check_member_safety(tar_members(tar, archive), archive)
         version_member = check_package_members(entries, archive)
         with tar.extractfile(version_member) as source:
@@ -226,13 +234,14 @@ class PackageStore:
             raise DistsqlError('not enough free space in %s to stage KWDB package %s: need %d bytes, %d available'
                                % (self.releases_dir, tag, need, available))
         destination = os.path.join(self.store_dir, tag)
-        if os.path.lexists(destination):
+        if replacing is None and os.path.lexists(destination):
             raise DistsqlError('%s exists but is not a package staged by this module (no %s): remove it or use another '
                                'releases_dir' % (destination, MARKER))
         marker = {'version': tag, 'sha256': sha256, 'archive': archive, 'basic_version': basic, 'extended': extended,
                   'staged_at': utc_timestamp(self.clock())}
         package = StagedPackage(destination, marker, parsed)
-        after = sorted(staged + [package], key=lambda item: item.parsed.sort_key())
+        kept = [item for item in staged if item is not replacing]
+        after = sorted(kept + [package], key=lambda item: item.parsed.sort_key())
         diff = self._diff(staged, after)
         if self.check_mode:
             return self._result(True, after, package, diff=diff)
@@ -241,11 +250,20 @@ class PackageStore:
             unpack_members(tar, archive, entries, partial)
             self._require_complete(os.path.join(partial, TOP_DIR), 'KWDB package %s unpacked from %s' % (tag, archive))
             write_json_atomically(os.path.join(partial, MARKER), marker)
+            if replacing is not None:
+                self._set_aside(destination, tag)
             os.rename(partial, destination)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
         return self._result(True, self.staged(), package, diff=diff)
+
+    def _set_aside(self, destination, tag):
+        """Move the replaced copy out of the way (a partial name, so it is never read as staged) and remove it."""
+        old = make_partial_dir(self.store_dir, tag)
+        os.rmdir(old)
+        os.rename(destination, old)
+        shutil.rmtree(old, ignore_errors=True)
 
     @staticmethod
     def _require_complete(package_dir, what):
@@ -266,6 +284,7 @@ class PackageStore:
             'changed': changed,
             'staged_versions': [item.version for item in staged],
             'packages': dict((item.version, item.package_dir) for item in staged),
+            'staged_sha256': dict((item.version, item.sha256) for item in staged),
             'package_dir': package.package_dir if package is not None else None,
             'installed_version': installed,
             'installed_extended': extended,

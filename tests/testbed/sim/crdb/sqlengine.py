@@ -10,7 +10,8 @@ import re
 import time
 
 from ..common import state as shared_state
-from ..common.pgwire import (OID_BOOL, OID_FLOAT8, OID_INT8, OID_TEXT, OID_TIMESTAMP, PgError, Result)
+from ..common.pgwire import (OID_BOOL, OID_FLOAT8, OID_INT2VECTOR, OID_INT8, OID_TEXT, OID_TIMESTAMP, PgError,
+                             Result)
 from . import cluster as model
 from . import jobs as job_records
 from . import settings as cluster_settings
@@ -93,6 +94,7 @@ class SqlEngine:
              self._store_status),
             (r"^select ([a-z_, ]+) from (crdb|kwdb)_internal\.gossip_nodes( order by [a-z_0-9, ]+)?$",
              self._gossip_nodes),
+            (r"^select ([a-z_, ]+) from (crdb|kwdb)_internal\.ranges( order by range_id)?$", self._ranges),
             (r"^create table if not exists kv \(k int primary key, v string\)$", self._create_kv),
             (r"^(upsert|insert) into kv \(k, v\) values \((.+), (.+)\)$", self._upsert_kv),
             (r"^select v from kv where k = (.+)$", self._select_kv),
@@ -337,7 +339,8 @@ class SqlEngine:
         st, now = self._state(), self._now()
         stores = sorted(model.kv_store_status(st, now))
         columns = [(alias, OID_INT8) for alias, _key in items]
-        if match.group(3):
+        if match.group(3) or any(key is None for _alias, key in items):
+            # one row per store; one store per node, numbered like its node: store_id = node_id
             rows = [[node_id if key is None else int(m.get(key, 0)) for _alias, key in items] for node_id, m in stores]
         else:
             rows = [[sum(int(m.get(key, 0)) for _node_id, m in stores) if stores else None for _alias, key in items]]
@@ -347,12 +350,28 @@ class SqlEngine:
     def _store_item(part):
         lowered = part.lower()
         alias = re.search(r"\bas (\w+)$", lowered)
-        if re.match(r"^node_id( as \w+)?$", lowered):
-            return (alias.group(1) if alias else "node_id"), None
+        column = re.match(r"^(node_id|store_id)( as \w+)?$", lowered)
+        if column:
+            return (alias.group(1) if alias else column.group(1)), None
         metric = re.search(r"metrics->>'([a-z.]+)'", lowered)
         if not metric:
             raise PgError(UNSUPPORTED, "unsupported statement in testbed simulator: %s" % part)
         return (alias.group(1) if alias else "sum"), metric.group(1)
+
+    def _ranges(self, session, text, match, params):
+        """The ranges view: replicas are store ids (one store per node, store_id = node_id), rendered like the
+        CLI prints an INT2VECTOR ({1,2,3}); lease_holder NULL for a range without a live majority."""
+        wanted = [c.strip() for c in match.group(1).split(",")]
+        types = {"range_id": OID_INT8, "replicas": OID_INT2VECTOR, "lease_holder": OID_INT8}
+        missing = [c for c in wanted if c not in types]
+        if missing:
+            raise PgError("42703", 'column "%s" does not exist' % missing[0])
+        rows = []
+        for index, health in enumerate(model.range_health(self._state(), self._now())):
+            values = {"range_id": index + 1, "replicas": "{%s}" % ",".join(str(r) for r in sorted(health["replicas"])),
+                      "lease_holder": health["leaseholder"]}
+            rows.append([values[c] for c in wanted])
+        return Result("SELECT %d" % len(rows), [(c, types[c]) for c in wanted], rows)
 
     def _gossip_nodes(self, session, text, match, params):
         st, now = self._state(), self._now()

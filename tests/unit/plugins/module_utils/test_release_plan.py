@@ -319,6 +319,16 @@ def test_url_template_with_the_targets_sha256():
                                   'sha256': SHA, 'checksum_url': None}]
 
 
+def test_release_field_is_the_tag_without_its_leading_letter():
+    """A vendor layout with the tag as the directory and the bare number in the file name (KWDB's GitHub releases)."""
+    layout = 'https://github.com/KWDB/KWDB/releases/download/{version}/KWDB-{release}-ubuntu22.04-x86_64-debs.tar.gz'
+    result = plan('v24.1.4', ['v23.2.9'] * 3, cluster_version='23.2', release_url_template=layout,
+                  release_checksum_url_template=layout + '.sha256')
+    assert [source['url'] for source in result['sources']] == [
+        'https://github.com/KWDB/KWDB/releases/download/v24.1.4/KWDB-24.1.4-ubuntu22.04-x86_64-debs.tar.gz']
+    assert result['sources'][0]['checksum_url'].endswith('/v24.1.4/KWDB-24.1.4-ubuntu22.04-x86_64-debs.tar.gz.sha256')
+
+
 def test_releases_win_over_src_and_templates():
     releases = [{'version': '24.1.4', 'url': 'https://m/c.tgz', 'sha256': None, 'checksum_url': 'https://m/c.sum'}]
     result = plan('v24.1.4', ['v23.2.9'] * 3, cluster_version='23.2', releases=releases, release_src='/srv/c.tgz',
@@ -355,9 +365,9 @@ def test_sha256_for_the_target_does_not_verify_an_intermediate_hop():
     ({'releases': [{'version': 'v24.1.4', 'url': 'https://m/c.tgz', 'sha256': None, 'checksum_url': None}]},
      'distsql_releases entry v24.1.4 has a url but neither sha256 nor checksum_url: every download is verified'),
     ({'release_url_template': 'https://m/cockroach.tgz'},
-     'distsql_release_url_template has no {version}: every release would come from the same address'),
+     'distsql_release_url_template has neither {version} nor {release}: every release would come from the same address'),
     ({'release_checksum_url_template': 'https://m/cockroach.sum'},
-     'distsql_release_checksum_url_template has no {version}: every release would come from the same address'),
+     'distsql_release_checksum_url_template has neither {version} nor {release}: every release would come from the same address'),
 ])
 def test_unverifiable_sources_are_refused(overrides, message):
     assert refusal('v24.1.4', ['v23.2.9'] * 3, cluster_version='23.2', **overrides) == message
@@ -491,6 +501,24 @@ def test_kwdb_stages_the_running_release_too_because_deploy_sh_replaces_it():
     assert result['sources'][1] == template_source('V3.0.0')
     staged = dict(upgrade, nodes=[node('node%d' % n, 'V3.0.0', staged=['V3.0.0', 'V3.1.0']) for n in (1, 2, 3)])
     assert plan_run(kwdb, staged)['sources'] == []
+
+
+def test_a_staged_package_from_another_archive_is_sourced_again():
+    """The re-run after a bad package: the fixed archive's sha256 differs from the staged copy's, so it is staged
+    again; a staged copy whose archive is the configured one needs nothing."""
+    kwdb = get_engine('kwdb')
+    bad, fixed = 'a' * 64, 'b' * 64
+
+    def staged_from(sha256):
+        nodes = [dict(node('node%d' % n, 'V3.0.0', staged=['V3.0.0', 'V3.1.0']), staged_sha256={'V3.1.0': sha256})
+                 for n in (1, 2, 3)]
+        return params('V3.1.0', ['V3.0.0'] * 3, engine='kwdb', cluster_nodes=[], nodes=nodes,
+                      release_url_template='', release_checksum_url_template='', release_src='/srv/KWDB-3.1.0.tgz',
+                      release_sha256=fixed)
+
+    assert plan_run(kwdb, staged_from(bad))['sources'] == [
+        {'version': 'V3.1.0', 'url': None, 'src': '/srv/KWDB-3.1.0.tgz', 'sha256': fixed, 'checksum_url': None}]
+    assert plan_run(kwdb, staged_from(fixed))['sources'] == []
 
 
 def test_cockroachdb_keeps_its_previous_release_and_stages_only_the_hops():

@@ -115,6 +115,7 @@ def test_stage_unpacks_checks_and_records_the_sha256(node):
         'changed': True,
         'staged_versions': ['V3.1.0'],
         'packages': {'V3.1.0': package_dir(node, 'V3.1.0')},
+        'staged_sha256': {'V3.1.0': sha},
         'package_dir': package_dir(node, 'V3.1.0'),
         'installed_version': 'V3.0.0',
         'installed_extended': '',
@@ -141,14 +142,49 @@ def test_restage_with_the_same_sha256_or_without_archive_changes_nothing(node):
         assert again['diff'] == {'before': 'staged: V3.1.0\n', 'after': 'staged: V3.1.0\n'}
 
 
-def test_another_sha256_for_a_staged_version_fails(node):
+def test_a_rebuilt_package_replaces_the_staged_copy_of_a_version_not_installed(node):
+    """A re-run after a bad package: the fixed archive of the same version, verified, takes the stale copy's place."""
+    bad, bad_sha = build_archive(node / 'downloads', '3.1.0')
+    make_store(node).stage('V3.1.0', archive=bad, sha256=bad_sha)
+    (node / 'fixed').mkdir()
+    fixed, fixed_sha = build_archive(node / 'fixed', '3.1.0', extra=[('kwdb_install/packages/fix.txt', b'fixed\n', 0o644)])
+    result = make_store(node).stage('V3.1.0', archive=fixed, sha256=fixed_sha)
+    assert result['changed'] is True and result['staged_versions'] == ['V3.1.0']
+    marker = json.loads((store_dir(node) / 'V3.1.0' / '.staged.json').read_text())
+    assert (marker['sha256'], marker['archive']) == (fixed_sha, fixed)
+    assert (store_dir(node) / 'V3.1.0' / 'kwdb_install' / 'packages' / 'fix.txt').read_text() == 'fixed\n'
+    assert sorted(os.listdir(str(store_dir(node)))) == ['V3.1.0']
+
+
+def test_another_sha256_without_an_archive_fails(node):
+    archive, sha = build_archive(node / 'downloads', '3.1.0')
+    make_store(node).stage('V3.1.0', archive=archive, sha256=sha)
+    with pytest.raises(DistsqlError) as caught:
+        make_store(node).stage('V3.1.0', sha256='ab' * 32)
+    assert str(caught.value) == ('KWDB package V3.1.0 is already staged in %s from %s with sha256 %s, not %s, and no '
+                                 'archive was given to replace it' % (store_dir(node) / 'V3.1.0', archive, sha, 'ab' * 32))
+
+
+def test_the_staged_copy_of_the_installed_release_is_never_replaced(node):
+    archive, sha = build_archive(node / 'downloads', '3.0.0')
+    make_store(node).stage('V3.0.0', archive=archive, sha256=sha)
+    (node / 'info' / '.version').write_text('3.0.0\n')
+    (node / 'other').mkdir()
+    other, other_sha = build_archive(node / 'other', '3.0.0', extra=[('kwdb_install/x', b'x', 0o644)])
+    with pytest.raises(DistsqlError) as caught:
+        make_store(node).stage('V3.0.0', archive=other, sha256=other_sha)
+    assert str(caught.value) == ('KWDB package V3.0.0 is already staged in %s from %s with sha256 %s, not %s: refusing '
+                                 'to replace the staged copy of the installed release, the package a failed node is '
+                                 'reinstalled from' % (store_dir(node) / 'V3.0.0', archive, sha, other_sha))
+
+
+def test_a_replacement_that_fails_its_sha256_keeps_the_staged_copy(node):
     archive, sha = build_archive(node / 'downloads', '3.1.0')
     make_store(node).stage('V3.1.0', archive=archive, sha256=sha)
     with pytest.raises(DistsqlError) as caught:
         make_store(node).stage('V3.1.0', archive=archive, sha256='ab' * 32)
-    assert str(caught.value) == ('KWDB package V3.1.0 is already staged in %s from %s with sha256 %s, not %s: '
-                                 'refusing to replace a staged package'
-                                 % (store_dir(node) / 'V3.1.0', archive, sha, 'ab' * 32))
+    assert str(caught.value) == 'sha256 of %s is %s, expected %s: refusing to stage it' % (archive, sha, 'ab' * 32)
+    assert json.loads((store_dir(node) / 'V3.1.0' / '.staged.json').read_text())['sha256'] == sha
 
 
 def test_wrong_sha256_unpacks_nothing(node):
@@ -241,7 +277,7 @@ def test_staged_list_is_in_version_order_and_query_reads_the_installed_version(n
 
 def test_query_without_installed_version_or_releases_dir(node):
     result = make_store(node).query()
-    assert result == {'changed': False, 'staged_versions': [], 'packages': {}, 'package_dir': None,
+    assert result == {'changed': False, 'staged_versions': [], 'packages': {}, 'staged_sha256': {}, 'package_dir': None,
                       'installed_version': None, 'installed_extended': '',
                       'free_bytes': PLENTY.f_bavail * PLENTY.f_frsize}
 
