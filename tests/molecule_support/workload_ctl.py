@@ -5,7 +5,10 @@
 
 `start` runs `python -m tests.testbed workload --name N --duration D --rate R --connections C --out
 STATE_DIR/workload.json` through the lab's load balancer in its own session (so that it outlives the
-ansible task that started it), writes STATE_DIR/workload.pid, and returns once the process is running.
+ansible task that started it), writes STATE_DIR/workload.pid, and returns once the process is running. The
+workload speaks the cluster's protocol: pgwire on :26257 (CockroachDB, KWDB), or Databend's HTTP handler on :8000
+for a cluster of `up --engine databend` (`workload` reads the engine from the inventory the cluster saved);
+`--connections` is then the number of concurrent HTTP clients.
 `stop` sends SIGTERM (the workload ends early on it and writes its JSON summary), waits for the summary and
 prints the counts; `--if-running` (destroy) does nothing when no workload runs. The duration is only a
 safety net so that a failed converge does not leave a workload running for long.

@@ -63,32 +63,39 @@ def _sim_option(text):
 
 @command("up", "start a cluster and leave it running; prints the inventory path (with --engine: inventory.yml)",
          NAME,
-         arg("--nodes", type=int, help="number of nodes node1..nodeN (default 3; standalone: 1)"),
+         arg("--nodes", type=int, help="number of nodes node1..nodeN (default 3; standalone: 1; databend: use "
+                                       "--meta and --query)"),
          arg("--lb", action="store_true", help="add a load balancer host named lb (haproxy in front of the nodes)"),
          arg("--subnet-index", type=int, help="K in 10.89.K.0/24 (default: from the name)"),
          arg("--engine", choices=sorted(ENGINES), help="install and start this database on the nodes"),
-         arg("--version", help="release to install with --engine, e.g. v23.2.9 (cockroachdb), V3.0.0 (kwdb)"),
+         arg("--version", help="release to install with --engine, e.g. v23.2.9 (cockroachdb), V3.0.0 (kwdb), "
+                               "1.2.680-nightly (databend)"),
+         arg("--meta", type=int, help="with --engine databend: databend-meta on node1..nodeM (default 3)"),
+         arg("--query", type=int, help="with --engine databend: databend-query on the next Q hosts (default 2)"),
          arg("--topology", choices=["multi-replica", "single-replica", "standalone"], default="multi-replica",
-             help="with --engine: nodes joined with `cockroach start` / `deploy.sh install --multi-replica` (default), "
-                  "`deploy.sh install --single-replica` (kwdb only), or one node (`start-single-node` / `--single`)"),
+             help="with --engine: nodes joined with `cockroach start` / `deploy.sh install --multi-replica` / a "
+                  "databend-meta raft cluster (default), `deploy.sh install --single-replica` (kwdb only), or one node "
+                  "(`start-single-node` / `--single` / databend-meta and databend-query on one host)"),
          arg("--secure", action="store_true",
-             help="with --engine: certificates (cockroachdb: the securecockroachdb unit; kwdb: secure_mode=tls)"),
+             help="with --engine: certificates (cockroachdb: the securecockroachdb unit; kwdb: secure_mode=tls; "
+                  "not databend)"),
          arg("--sim", action="append", default=[], type=_sim_option, metavar="NAME=SECONDS",
              help="simulator timing knob (liveness_ttl, catchup_seconds, finalize_delay, schema_change_seconds, "
-                  "ranges); repeatable"))
+                  "ranges; none for databend); repeatable"))
 def up(lab, args):
     if bool(args.engine) != bool(args.version):
         raise SystemExit("--engine and --version go together")
     if not args.engine:
-        if args.topology != "multi-replica" or args.secure or args.sim:
-            raise SystemExit("--topology, --secure and --sim need --engine")
+        if args.topology != "multi-replica" or args.secure or args.sim or args.meta is not None \
+                or args.query is not None:
+            raise SystemExit("--topology, --secure, --sim, --meta and --query need --engine")
         cluster = lab.up(args.name, args.nodes or 3, lb=args.lb, subnet_index=args.subnet_index, keep=True)
         print(cluster.inventory_path)
         return 0
     try:
         path = bring_up(lab, args.name, nodes=args.nodes, lb=args.lb, version=args.version, engine=args.engine,
                         topology=args.topology.replace("-", "_"), secure=args.secure, subnet_index=args.subnet_index,
-                        **dict(args.sim))[3]
+                        meta=args.meta, query=args.query, **dict(args.sim))[3]
     except (ProvisionError, ValueError) as error:
         raise LabError(str(error)) from None
     print(path)
@@ -125,13 +132,27 @@ def list_clusters(lab, args):
          arg("--json", action="store_true", help="print the inventory as YAML-style JSON instead"))
 def inventory(lab, args):
     cluster = lab.cluster(args.name)
-    saved = os.path.join(cluster.dir, "inventory.json")
-    if os.path.exists(saved):  # written by `up --engine`: its inventory.yml is the one to use
-        with open(saved, encoding="utf-8") as source:
-            print(json.dumps(json.load(source), indent=1) if args.json else cluster.yaml_inventory_path)
+    saved = saved_inventory(cluster)
+    if saved is not None:  # written by `up --engine`: its inventory.yml is the one to use
+        print(json.dumps(saved, indent=1) if args.json else cluster.yaml_inventory_path)
         return 0
     print(json.dumps(cluster.inventory_dict(), indent=1) if args.json else cluster.write_inventory())
     return 0
+
+
+def saved_inventory(cluster):
+    """The inventory `up --engine` saved as inventory.json, or None for a cluster without an engine."""
+    try:
+        with open(os.path.join(cluster.dir, "inventory.json"), encoding="utf-8") as source:
+            return json.load(source)
+    except FileNotFoundError:
+        return None
+
+
+def saved_engine(cluster):
+    """The engine `up --engine` installed on the cluster (distsql_engine of its inventory), or None."""
+    saved = saved_inventory(cluster)
+    return saved["all"]["vars"].get("distsql_engine") if saved else None
 
 
 @command("exec", "run a command in a host of a cluster (podman exec); exits with its code",
@@ -173,17 +194,21 @@ def main(argv=None):
          arg("--rate", type=float, default=50.0, help="operations per second"),
          arg("--out", required=True, help="path of the JSON summary"),
          arg("--node", default="lb", help="host to send the workload to (default lb)"),
-         arg("--connections", type=int, default=1, help="pooled pgwire connections"),
-         arg("--databend", action="store_true", help="Databend HTTP handler on :8000 instead of pgwire on :26257"))
+         arg("--connections", type=int, default=1,
+             help="pooled pgwire connections (Databend: concurrent HTTP clients)"),
+         arg("--databend", action="store_true",
+             help="Databend HTTP handler on :8000 instead of pgwire on :26257 (the default for a cluster of "
+                  "`up --engine databend`)"))
 def workload_command(lab, args):
-    host = lab.cluster(args.name).host(args.node)
+    cluster = lab.cluster(args.name)
+    host = cluster.host(args.node)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        if args.databend:
-            runner = workload.DatabendWorkload("http://%s:8000" % host.ip, args.rate, duration=args.duration,
-                                               out_path=args.out).start()
+        if args.databend or saved_engine(cluster) == "databend":
+            runner = workload.DatabendWorkload("http://%s:8000" % host.ip, args.rate, workers=args.connections,
+                                               duration=args.duration, out_path=args.out).start()
             while runner.running() and not stop.is_set():
                 runner.wait(0.2)
             summary = runner.stop()

@@ -1,6 +1,8 @@
-"""HAProxy in front of a lab cluster, configured the way CockroachDB documents it (`cockroach gen haproxy`).
+"""HAProxy in front of a lab cluster, configured the way CockroachDB documents it (`cockroach gen haproxy`), or in
+front of Databend's query nodes.
 
     configure_haproxy(cluster, cluster.nodes)       # writes /etc/haproxy/haproxy.cfg on cluster.lb, starts haproxy
+    configure_databend_haproxy(cluster, query_hosts)  # the same for Databend's HTTP handler (see below)
     backend_states(cluster)                         # {"node1": "UP", "node2": "DOWN", ...} from the stats socket
 
 The configuration is the output of `cockroach gen haproxy` run on a node, with its `server` lines replaced by
@@ -13,6 +15,14 @@ Drain timing (anchors.md section 5): a draining node answers 503 on /health?read
 marks it DOWN after `fall` failed checks `inter` apart. Until then it keeps sending new connections there, so
 the node must keep accepting them that long: `server.shutdown.initial_wait` (alias `drain_wait`) has to be at
 least inter x (fall + 1), 8 s with the defaults (`min_drain_wait()`).
+
+Databend (`configure_databend_haproxy`): Databend ships no haproxy config, so ours is written here: `mode http` on
+:8000 balancing the query nodes' HTTP handler, `option httpchk GET /v1/health` against the admin API (`check port
+8080`), same check timing. A stopping query node closes its listeners first (flow-surfaces-databend 4.1) and has no
+drain phase that would keep it accepting until haproxy marks it DOWN, so haproxy itself retries what failed there:
+`retry-on conn-failure empty-response response-timeout` (a refused connection, a connection closed without an
+answer, no answer in time) with `retries 3`, the last try redispatched to another server (`option redispatch`).
+HAProxy 2.6 of the host image has all of these (L7 retries since 2.0).
 
 Standard library only.
 """
@@ -28,9 +38,31 @@ STATS_SOCKET = "/run/haproxy-admin.sock"
 GEN_OUTPUT = "/tmp/haproxy-gen.cfg"
 COCKROACH_BINARY = "/usr/local/bin/cockroach"
 LISTEN_SECTION = "psql"
+DATABEND_SECTION = "databend"
+DATABEND_HTTP_PORT = 8000
+DATABEND_ADMIN_PORT = 8080
 DEFAULT_INTER_MS = 2000
 DEFAULT_FALL = 3
 DEFAULT_RISE = 2
+
+DATABEND_CONFIG = """global
+  maxconn 4096
+  stats socket {socket} mode 600 level admin
+
+defaults
+    mode                http
+    timeout connect     5s
+    timeout client      1m
+    timeout server      1m
+    retries             3
+    option              redispatch
+    retry-on            conn-failure empty-response response-timeout
+
+listen {section}
+    bind :{port}
+    balance roundrobin
+    option httpchk GET /v1/health
+{servers}"""
 
 # Reads HAProxy's CSV `show stat` from the admin socket on the lb host (python3 is in the host image).
 _SHOW_STAT = (
@@ -97,21 +129,47 @@ def configure_haproxy(cluster, backend_hosts, sql_port=26257, http_port=8080, in
 
     Returns the configuration text. The first node of ``backend_hosts`` runs `cockroach gen haproxy`.
     """
+    backend_hosts = _checked_backends(cluster, backend_hosts)
+    text = render_config(generated_config(backend_hosts[0], sql_port, security, binary), backend_hosts, sql_port,
+                         http_port, inter_ms, fall, rise)
+    return start_haproxy(cluster, text, sql_port, backend_hosts, timeout)
+
+
+def render_databend_config(query_hosts, http_port=DATABEND_HTTP_PORT, admin_port=DATABEND_ADMIN_PORT,
+                           inter_ms=DEFAULT_INTER_MS, fall=DEFAULT_FALL, rise=DEFAULT_RISE):
+    """The haproxy.cfg balancing Databend's HTTP handler over ``query_hosts``."""
+    servers = "".join(server_line(host, http_port, admin_port, inter_ms, fall, rise) for host in query_hosts)
+    return DATABEND_CONFIG.format(socket=STATS_SOCKET, section=DATABEND_SECTION, port=http_port, servers=servers)
+
+
+def configure_databend_haproxy(cluster, query_hosts, http_port=DATABEND_HTTP_PORT, admin_port=DATABEND_ADMIN_PORT,
+                               inter_ms=DEFAULT_INTER_MS, fall=DEFAULT_FALL, rise=DEFAULT_RISE, timeout=30):
+    """haproxy on cluster.lb in front of Databend's query nodes; returns the configuration text."""
+    query_hosts = _checked_backends(cluster, query_hosts)
+    text = render_databend_config(query_hosts, http_port, admin_port, inter_ms, fall, rise)
+    return start_haproxy(cluster, text, http_port, query_hosts, timeout)
+
+
+def _checked_backends(cluster, backend_hosts):
     if cluster.lb is None:
         raise LabError("cluster %s has no lb host (start it with lb=True)" % cluster.name)
     backend_hosts = list(backend_hosts)
     if not backend_hosts:
-        raise LabError("configure_haproxy needs at least one backend host")
-    text = render_config(generated_config(backend_hosts[0], sql_port, security, binary), backend_hosts, sql_port,
-                         http_port, inter_ms, fall, rise)
+        raise LabError("haproxy needs at least one backend host")
+    return backend_hosts
+
+
+def start_haproxy(cluster, text, port, backend_hosts, timeout=30):
+    """Write ``text`` as haproxy.cfg on cluster.lb, check it, (re)start haproxy, wait for ``port`` and every backend
+    UP; returns ``text``."""
     lb = cluster.lb
     lb.write_file(HAPROXY_CFG, text)
     checked = lb.exec(["haproxy", "-c", "-f", HAPROXY_CFG], check=False)
     if checked.returncode != 0:
-        raise LabError("haproxy rejects the generated configuration: %s\n%s" % (checked.stderr.strip(), text))
+        raise LabError("haproxy rejects the configuration: %s\n%s" % (checked.stderr.strip(), text))
     lb.systemctl("enable", "haproxy")
     lb.systemctl("restart", "haproxy")
-    wait_listening(lb.ip, sql_port, timeout)
+    wait_listening(lb.ip, port, timeout)
     wait_backends(cluster, {host.hostname: "UP" for host in backend_hosts}, timeout)
     return text
 
@@ -131,7 +189,7 @@ def server_stats(cluster):
     output = cluster.lb.exec(["python3", "-c", _SHOW_STAT, STATS_SOCKET], timeout=10).stdout
     rows = csv.DictReader(io.StringIO(output.lstrip("# ")))
     return {row["svname"]: row for row in rows
-            if row["pxname"] == LISTEN_SECTION and row["svname"] not in ("FRONTEND", "BACKEND")}
+            if row["pxname"] in (LISTEN_SECTION, DATABEND_SECTION) and row["svname"] not in ("FRONTEND", "BACKEND")}
 
 
 def backend_states(cluster):

@@ -1,13 +1,17 @@
 """Release mirrors on a lab host: one engine's catalog of simulated releases over plain HTTP.
 
-Every release sits at the mirror's root under its vendor's file name, with `<file>.sha256sum` (`<hex>  <file>`)
-beside it:
+Every release sits at the vendor's download path below the mirror's root, with `<file>.sha256sum`
+(`<hex>  <file name>`) beside it:
 - cockroachdb, like binaries.cockroachdb.com: `cockroach-vX.Y.Z.linux-amd64.tgz`, every release of
   sim/releases.py CRDB_CATALOG;
-- kwdb: `KWDB-X.Y.Z-debian12-x86_64.tar.gz`, every version sim/kwdb_packages.py knows.
+- kwdb: `KWDB-X.Y.Z-debian12-x86_64.tar.gz`, every version sim/kwdb_packages.py knows;
+- databend, like github.com/databendlabs/databend/releases/download/:
+  `v1.2.680-nightly/databend-v1.2.680-nightly-x86_64-unknown-linux-gnu.tar.gz` (a directory per release), every
+  release of sim/databend_releases.py DATABEND_RELEASES (seven, built in about 0.5 s).
 Each engine's `file_template` names a release by its tag (`{version}`, the URL template of the inventory); where
 the vendor's name is not that (KWDB drops the tag's `V`), `KWDB-VX.Y.Z-debian12-x86_64.tar.gz` links to the
-package, with a `.sha256sum` of its own.
+package, with a `.sha256sum` of its own. A Databend version is written without the tag's `v` (`1.2.680-nightly`,
+as `databend-query --cmd ver` prints it), so its template adds the `v` itself: `v{version}/databend-v{version}-...`.
 
     catalog = ReleaseCatalog.ensure(lab, KWDB_RELEASES)   # built once per simulator source, cached in the work dir
     cluster = lab.up(name, 3, lb=True, mounts={"lb": catalog.mounts()})
@@ -28,7 +32,7 @@ import urllib.request
 from .hostlab import LabError, _FileLock, _poll, log
 from .provision import releases
 # `sim` is importable once .provision has put the testbed directory on sys.path
-from sim import kwdb_packages  # pylint: disable=wrong-import-order
+from sim import databend_releases, kwdb_packages  # pylint: disable=wrong-import-order
 
 MIRROR_DIR = "/testbed/releases"
 MIRROR_PORT = 8081
@@ -52,7 +56,7 @@ WantedBy=multi-user.target
 class ReleaseSource(collections.namedtuple("ReleaseSource", "engine prefix file_template versions build digest")):
     """What one engine's catalog is made of: ``versions`` (oldest first), ``build(version, directory)`` writing a
     release and its ``.sha256sum`` and returning its path, ``digest()`` of what the releases are built from, and
-    ``file_template``, a release's file name with ``{version}`` in place of its tag."""
+    ``file_template``, a release's path below the mirror's root with ``{version}`` in place of its version."""
 
 
 COCKROACHDB_RELEASES = ReleaseSource("cockroachdb", "catalog-", releases.tarball_name("{version}"),
@@ -61,6 +65,9 @@ COCKROACHDB_RELEASES = ReleaseSource("cockroachdb", "catalog-", releases.tarball
 KWDB_RELEASES = ReleaseSource("kwdb", "kwdb-catalog-", kwdb_packages.TARBALL_NAME % "{version}",
                               kwdb_packages.KWDB_VERSIONS, kwdb_packages.build_kwdb_package,
                               kwdb_packages.source_digest)
+DATABEND_RELEASES = ReleaseSource("databend", "databend-catalog-", databend_releases.download_path("{version}"),
+                                  databend_releases.DATABEND_RELEASES, databend_releases.build_release,
+                                  databend_releases.source_digest)
 
 
 class ReleaseCatalog:
@@ -68,7 +75,7 @@ class ReleaseCatalog:
 
     def __init__(self, directory, entries, source):
         self.dir = directory
-        self.entries = entries  # [{"version", "file", "sha256"}], oldest first
+        self.entries = entries  # [{"version", "file" (relative to dir), "sha256"}], oldest first
         self.source = source
 
     @classmethod
@@ -88,7 +95,8 @@ class ReleaseCatalog:
                 os.chmod(building, 0o755)
                 shutil.rmtree(directory, ignore_errors=True)
                 os.rename(building, directory)
-                size = sum(os.lstat(os.path.join(directory, name)).st_size for name in os.listdir(directory))
+                size = sum(os.lstat(os.path.join(parent, name)).st_size
+                           for parent, _dirs, names in os.walk(directory) for name in names)
                 log("%s release catalog: %d releases, %d kB, built in %.2f s (%s)"
                     % (source.engine, len(entries), size // 1024, time.monotonic() - started, directory))
                 cls._prune(root, directory, source.prefix)
@@ -101,7 +109,7 @@ class ReleaseCatalog:
         entries = []
         for version in source.versions:
             path = source.build(version, directory)
-            entry = {"version": version, "file": os.path.basename(path), "sha256": releases.sha256_of(path)}
+            entry = {"version": version, "file": os.path.relpath(path, directory), "sha256": releases.sha256_of(path)}
             tagged = source.file_template.replace("{version}", version)
             if tagged != entry["file"]:
                 os.symlink(entry["file"], os.path.join(directory, tagged))

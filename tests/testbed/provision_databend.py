@@ -2,10 +2,11 @@
 
 Layout of the deb/rpm packages (scripts/distribution/): binaries in /usr/bin, configs in /etc/databend,
 units in /lib/systemd/system, data in /var/lib/databend (0750) and logs in /var/log/databend, owned by the
-system user `databend`. The release tarball (bin/, configs/, systemd/) is copied to each host, checked with
-`sha256sum -c` and unpacked; the packaged TOML files are rewritten per host: a 3-node meta cluster (raft id,
-advertise host, `single` on the first node and `join` on the others) and query nodes whose meta endpoints
-list every meta node's gRPC address. Meta starts first, then query.
+system user `databend`. The release tarball (bin/, configs/, systemd/; the release mirror's copy, mirror.py
+DATABEND_RELEASES) is copied to each host, checked with `sha256sum -c` and unpacked; the packaged TOML files are
+rewritten per host: a meta cluster (raft id = place in meta_hosts from 1, advertise host, `single` on the first
+node and `join` on the others) and query nodes whose meta endpoints list every meta node's gRPC address. Meta
+starts first, then query.
 
     deployment = DatabendDeployment(lab, cluster, cluster.nodes, cluster.nodes[:2]).deploy("1.2.680-nightly", "1.2.680-nightly")
     deployment.upgrade_binary(cluster.nodes[0], "query", "1.2.770-nightly")
@@ -16,8 +17,10 @@ import re
 import shlex
 import tarfile
 import time
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 
+from .mirror import DATABEND_RELEASES, ReleaseCatalog
 from .provision import SHARED_DIR, SIM_CONFIG_PATH, ProvisionError, release_dir  # also puts the simulator on sys.path
 from sim import databend_releases  # noqa: E402  pylint: disable=wrong-import-position
 from sim.databend.testing import http_json  # noqa: E402  pylint: disable=wrong-import-position
@@ -28,17 +31,23 @@ DATA_DIR = "/var/lib/databend"
 LOG_DIR = "/var/log/databend"
 UNIT_DIR = "/lib/systemd/system"
 UNITS = {"meta": "databend-meta", "query": "databend-query"}
+META_ADMIN_PORT = 28002  # the packaged admin_api_address
 META_GRPC_PORT = 9191
 META_RAFT_PORT = 28004
 QUERY_HTTP_PORT = 8000
 QUERY_ADMIN_PORT = 8080
 QUERY_FLIGHT_PORT = 9090
+QUERY_SHUTDOWN_WAIT_DEFAULT_MS = 5000  # databend-query's clap default when the config leaves it out
 QUERY_LOG = LOG_DIR + "/databend-query-default@default.log"  # <log.file.dir>/databend-query-<tenant>@<cluster>.log
 STATUS_LIST_KEYS = ("RaftLog", "Replication", "Voters", "NonVoters")
 
 
 def binary_path(component):
     return "/usr/bin/databend-" + component
+
+
+def config_path(component):
+    return "%s/databend-%s.toml" % (CONFIG_DIR, component)
 
 
 def set_toml_keys(text, values):
@@ -134,9 +143,13 @@ class DatabendDeployment:
 
     # -- install -----------------------------------------------------------------------------------
     def release(self, version):
-        """(tarball, checksum file) of ``version`` on the controller, built once per deployment."""
+        """(tarball, checksum file) of ``version`` on the controller: the release mirror's copy when the catalog
+        has it (so the installed tarball is the one the mirror serves), else built once per deployment."""
         if version not in self._tarballs:
-            self._tarballs[version] = databend_releases.build_databend_tarball(version, release_dir(self.lab))
+            tarball = ReleaseCatalog.ensure(self.lab, DATABEND_RELEASES).path(version)
+            if tarball is None:
+                tarball = databend_releases.build_databend_tarball(version, release_dir(self.lab))[0]
+            self._tarballs[version] = (tarball, tarball + ".sha256sum")
         return self._tarballs[version]
 
     def packaged_file(self, version, member):
@@ -166,8 +179,12 @@ class DatabendDeployment:
                     steps.append(["install", "-m", "0644", "%s/systemd/%s.service" % (unpacked, UNITS[component]), UNIT_DIR])
         return steps
 
+    def meta_id(self, host):
+        """The raft node id of a meta host: its place in ``meta_hosts``, from 1."""
+        return self.meta_hosts.index(host) + 1
+
     def meta_settings(self, host):
-        node_id = self.meta_hosts.index(host) + 1
+        node_id = self.meta_id(host)
         settings = {"grpc_api_advertise_host": host.hostname, "id": node_id, "raft_advertise_host": host.hostname,
                     "single": node_id == 1}
         if node_id > 1:
@@ -192,7 +209,7 @@ class DatabendDeployment:
         for component in self.components(host):
             settings = self.meta_settings(host) if component == "meta" else self.query_settings(host)
             packaged = self.packaged_file(versions[component], "configs/databend-%s.toml" % component)
-            host.write_file("%s/databend-%s.toml" % (CONFIG_DIR, component), set_toml_keys(packaged, settings))
+            host.write_file(config_path(component), set_toml_keys(packaged, settings))
 
     def deploy(self, query_version, meta_version):
         """Install both components, start meta then query, and wait until both clusters are complete."""
@@ -218,6 +235,14 @@ class DatabendDeployment:
         run_steps(host, self.install_steps(host, {component: version}))
         if unit:
             host.systemctl("start", unit)
+
+    def query_config(self, host):
+        """The databend-query config deployed on ``host``, parsed."""
+        return tomllib.loads(host.read_file(config_path("query")))
+
+    def query_shutdown_wait_timeout_ms(self, host):
+        """`[query] shutdown_wait_timeout_ms` as the config deployed on ``host`` sets it (or the binary's default)."""
+        return self.query_config(host)["query"].get("shutdown_wait_timeout_ms", QUERY_SHUTDOWN_WAIT_DEFAULT_MS)
 
     # -- service control and probes ------------------------------------------------------------------
     def start(self, host, component):

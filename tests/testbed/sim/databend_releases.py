@@ -21,7 +21,7 @@ import io
 import os
 import tarfile
 
-from .build import zipapp_bytes
+from .build import package_files, zipapp_bytes
 from .databend import versions
 
 DATABEND_RELEASES = ["%s-nightly" % v for v in versions.supported_versions()]
@@ -30,6 +30,8 @@ TARGET = "x86_64-unknown-linux-gnu"
 FIXED_MTIME = 1704067200  # 2024-01-01: same version, same tarball bytes
 
 QUERY_TOML = """[query]
+max_active_sessions = 256
+shutdown_wait_timeout_ms = 5000
 flight_api_address = "0.0.0.0:9090"
 admin_api_address = "0.0.0.0:8080"
 metric_api_address = "0.0.0.0:7070"
@@ -109,6 +111,25 @@ def databend_buildinfo(component, version):
 
 def tarball_name(version):
     return "databend-v%s-%s.tar.gz" % (versions.tag(version), TARGET)
+
+
+def download_path(version):
+    """Where GitHub serves the tarball under releases/download/: `v<version>/databend-v<version>-<target>.tar.gz`."""
+    return "v%s/%s" % (versions.tag(version), tarball_name(version))
+
+
+def build_release(version, root):
+    """The tarball (and its .sha256sum) under ``root`` at its download path; returns the tarball's path."""
+    return build_databend_tarball(version, os.path.join(root, os.path.dirname(download_path(version))))[0]
+
+
+def source_digest():
+    """A digest of everything a release is built from: the simulator's sources and the release list."""
+    digest = hashlib.sha256(" ".join(DATABEND_RELEASES).encode())
+    for path, arcname in package_files():
+        with open(path, "rb") as source:
+            digest.update(b"\0" + arcname.encode() + b"\0" + source.read())
+    return digest.hexdigest()[:16]
 
 
 def _add(archive, name, data, mode):

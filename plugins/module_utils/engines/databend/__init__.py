@@ -8,6 +8,10 @@ compat.py     the two-way query/meta compatibility and the meta-to-meta peer tab
 upgrades.py   waypoints and the rolling order of an upgrade of both components (plan_databend)
 outputs.py    `--cmd ver` and `-V` reports
 status.py     `databend-metactl status`, /v1/cluster/status and /v1/health
+admin_api.py  GET on the meta and query admin HTTP APIs (open_url), the HTTP options the modules share
+meta_cluster.py  the meta raft cluster from every node's /v1/cluster/status: leader, voters, quorum, catch-up
+leader.py     moving meta leadership away from a node (/v1/ctrl/trigger_transfer_leader by version)
+query_node.py a started query node: /v1/health, registration in /v1/cluster/list by address, handshake log lines
 
 Both components answer ``--cmd ver``; they differ in what they require of each other. Compatibility is two-way,
 so a plan always needs the other component (the peer) as well. A new capability is a new module here, listed in
@@ -21,6 +25,7 @@ __metaclass__ = type
 from ansible_collections.distsql.upgrade.plugins.module_utils.cli import run_checked
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.base import Engine
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend import compat, outputs, status, upgrades, versions
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend import admin_api, leader, meta_cluster, query_node
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
 
 
@@ -97,8 +102,12 @@ class DatabendMeta(DatabendComponent):
 
 
 CAPABILITIES = dict(
+    admin_api=admin_api,
     compat=compat,
+    leader=leader,
+    meta_cluster=meta_cluster,
     outputs=outputs,
+    query_node=query_node,
     status=status,
     upgrades=upgrades,
     versions=versions,

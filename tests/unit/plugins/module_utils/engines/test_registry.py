@@ -87,3 +87,11 @@ def test_missing_capability_is_refused_clearly():
         get_engine("kwdb").capability("status")
     assert str(caught.value) == ("the kwdb engine has no status capability; it has deploy, drain, jobs, node_upgrade, "
                                  "outputs, packages, ranges, settings, start_args, upgrades, versions")
+
+
+@pytest.mark.parametrize("name", ["databend_query", "databend_meta"])
+def test_databend_capabilities(name):
+    engine = get_engine(name)
+    assert engine.capabilities == ("admin_api", "compat", "leader", "meta_cluster", "outputs", "query_node", "status",
+                                   "upgrades", "versions")
+    assert engine.capability("meta_cluster").judge is engine.meta_cluster.judge
