@@ -113,7 +113,8 @@ def _plan(plan, engine, params):
     if plan['resuming']:
         plan['notes'].append('resuming an interrupted run: nodes run %s' % _and(_distinct_tags(running)))
     finalizes = bool(upgrade.get('finalization_needed'))
-    plan['hops'] = _hops(current, resolved, finalizes, bool(params.get('hold_finalization', True)))
+    plan['hops'] = _hops(current, resolved, finalizes, bool(params.get('hold_finalization', True)),
+                         [node['host'] for node in nodes])
     plan['finalization_needed'] = any(hop['finalization_needed'] for hop in plan['hops'])
     plan['finalization'] = _finalization_line(plan['hops'], upgrade['kind'], target)
     if not plan['hops']:
@@ -362,7 +363,8 @@ def _hop_kind(previous, version):
     return 'patch_rollback' if same_series else 'rollback'
 
 
-def _hops(current, resolved, finalizes, hold_finalization):
+def _hops(current, resolved, finalizes, hold_finalization, hosts):
+    """Every hop upgrades every node, in play order."""
     hops = []
     previous = current
     for index, version in enumerate(resolved):
@@ -378,6 +380,7 @@ def _hops(current, resolved, finalizes, hold_finalization):
             'finalization_needed': finalization_needed,
             'hold': last and hold_finalization and finalization_needed,
             'finalize_after': not last and finalization_needed,
+            'hosts': list(hosts),
         })
         previous = version
     return hops
@@ -441,24 +444,37 @@ def _sources(resolved, target, nodes, releases, sourcing):
     sources = []
     for version in resolved:
         entry = next((item for known, item in releases if known == version and item['url']), None)
-        is_target = version == target
-        if _present_everywhere(version, nodes, _expected_sha256(entry, is_target, sourcing)):
+        if _present_everywhere(version, nodes, _expected_sha256(entry, version == target, sourcing)):
             continue
-        if entry is not None:
-            sources.append(_source(version=version.tag, url=entry['url'], sha256=entry['sha256'],
-                                   checksum_url=entry['checksum_url']))
-        elif is_target and sourcing['src']:
-            sources.append(_source(version=version.tag, src=sourcing['src'], sha256=sourcing['sha256']))
-        elif sourcing['url_template']:
-            checksum_url = (expand_template(sourcing['checksum_template'], version)
-                            if sourcing['checksum_template'] else None)
-            sha256 = sourcing['sha256'] if is_target else None
-            if not (checksum_url or sha256):
-                raise PlanRefused('distsql_release_sha256 verifies the target %s only: the hop to %s needs '
-                                  'distsql_release_checksum_url_template or a distsql_releases entry'
-                                  % (target.tag, version.tag))
-            sources.append(_source(version=version.tag, url=expand_template(sourcing['url_template'], version),
-                                   sha256=sha256, checksum_url=checksum_url))
-        else:
-            raise PlanRefused(NO_SOURCE % version.tag)
+        sources.append(source_for(version, target, releases, sourcing))
     return sources
+
+
+def source_for(version, target, releases, sourcing):
+    """Where ``version`` comes from: its distsql_releases entry, the controller file (the target only) or the URL
+    templates; ``releases`` and ``sourcing`` as release_entries() and release_sourcing() return them."""
+    entry = next((item for known, item in releases if known == version and item['url']), None)
+    is_target = version == target
+    if entry is not None:
+        return _source(version=version.tag, url=entry['url'], sha256=entry['sha256'], checksum_url=entry['checksum_url'])
+    if is_target and sourcing['src']:
+        return _source(version=version.tag, src=sourcing['src'], sha256=sourcing['sha256'])
+    if not sourcing['url_template']:
+        raise PlanRefused(NO_SOURCE % version.tag)
+    checksum_url = expand_template(sourcing['checksum_template'], version) if sourcing['checksum_template'] else None
+    sha256 = sourcing['sha256'] if is_target else None
+    if not (checksum_url or sha256):
+        raise PlanRefused('distsql_release_sha256 verifies the target %s only: the hop to %s needs '
+                          'distsql_release_checksum_url_template or a distsql_releases entry' % (target.tag, version.tag))
+    return _source(version=version.tag, url=expand_template(sourcing['url_template'], version), sha256=sha256,
+                   checksum_url=checksum_url)
+
+
+def release_entries(engine, entries):
+    """distsql_releases checked and parsed: [(EngineVersion, entry)]."""
+    return _releases(engine, entries)
+
+
+def release_sourcing(params):
+    """The controller-file and URL-template sources of upgrade_plan-style params, checked."""
+    return _sourcing(params)

@@ -310,6 +310,10 @@ hops:
     series:
       description: The hop version's series (C(MAJOR.MINOR)).
       type: str
+    hosts:
+      description: The hosts the hop upgrades, in the order it upgrades them (every node, in play order).
+      type: list
+      elements: str
     kind:
       description: V(patch) and V(patch_rollback) stay in the series (C(MAJOR.MINOR)), V(major) and V(rollback) change
         it (up or down).

@@ -72,6 +72,8 @@ def _sim_option(text):
                                "1.2.680-nightly (databend)"),
          arg("--meta", type=int, help="with --engine databend: databend-meta on node1..nodeM (default 3)"),
          arg("--query", type=int, help="with --engine databend: databend-query on the next Q hosts (default 2)"),
+         arg("--query-version", help="with --engine databend: the release databend-query runs (default --version, "
+                                     "which databend-meta runs)"),
          arg("--topology", choices=["multi-replica", "single-replica", "standalone"], default="multi-replica",
              help="with --engine: nodes joined with `cockroach start` / `deploy.sh install --multi-replica` / a "
                   "databend-meta raft cluster (default), `deploy.sh install --single-replica` (kwdb only), or one node "
@@ -87,15 +89,15 @@ def up(lab, args):
         raise SystemExit("--engine and --version go together")
     if not args.engine:
         if args.topology != "multi-replica" or args.secure or args.sim or args.meta is not None \
-                or args.query is not None:
-            raise SystemExit("--topology, --secure, --sim, --meta and --query need --engine")
+                or args.query is not None or args.query_version is not None:
+            raise SystemExit("--topology, --secure, --sim, --meta, --query and --query-version need --engine")
         cluster = lab.up(args.name, args.nodes or 3, lb=args.lb, subnet_index=args.subnet_index, keep=True)
         print(cluster.inventory_path)
         return 0
     try:
         path = bring_up(lab, args.name, nodes=args.nodes, lb=args.lb, version=args.version, engine=args.engine,
                         topology=args.topology.replace("-", "_"), secure=args.secure, subnet_index=args.subnet_index,
-                        meta=args.meta, query=args.query, **dict(args.sim))[3]
+                        meta=args.meta, query=args.query, query_version=args.query_version, **dict(args.sim))[3]
     except (ProvisionError, ValueError) as error:
         raise LabError(str(error)) from None
     print(path)

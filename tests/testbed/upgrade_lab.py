@@ -45,7 +45,7 @@ HTTP_PORT = 8080
 
 # What `up` asked for, checked: ``nodes`` is the number of hosts; ``meta`` and ``query`` (databend) how many of them
 # run databend-meta (node1..nodeM) and databend-query (the next Q; on a standalone host both).
-Request = collections.namedtuple("Request", "version topology nodes meta query secure sim_options")
+Request = collections.namedtuple("Request", "version topology nodes meta query secure sim_options query_version")
 
 
 class SqlEngine:
@@ -55,8 +55,8 @@ class SqlEngine:
 
     @classmethod
     def sized(cls, request):
-        if request.meta is not None or request.query is not None:
-            raise LabError("--meta and --query are for --engine databend, not %s" % cls.name)
+        if request.meta is not None or request.query is not None or request.query_version is not None:
+            raise LabError("--meta, --query and --query-version are for --engine databend, not %s" % cls.name)
         if request.topology == STANDALONE:
             if request.nodes not in (None, 1):
                 raise LabError("the standalone topology has one node, not %d" % request.nodes)
@@ -169,7 +169,7 @@ class DatabendEngine:
         meta_hosts = cluster.nodes[:request.meta]
         query_hosts = cluster.nodes if request.topology == STANDALONE else cluster.nodes[request.meta:]
         deployment = provision_databend.DatabendDeployment(lab, cluster, meta_hosts, query_hosts)
-        return deployment.deploy(request.version, request.version)
+        return deployment.deploy(request.query_version or request.version, request.version)
 
     @classmethod
     def groups(cls, cluster, deployment):
@@ -256,17 +256,20 @@ def write_inventories(cluster, engine, deployment, mirror, topology):
 
 
 def _checked_request(engine_name, version, topology, nodes=None, meta=None, query=None, secure=False,
-                     sim_options=None):
+                     sim_options=None, query_version=None):
     """The engine and the checked Request; a bad one fails before any host starts."""
     engine = ENGINES.get(engine_name)
     if engine is None:
         raise LabError("unknown engine %r (known: %s)" % (engine_name, ", ".join(ENGINES)))
     if topology not in engine.topologies:
         raise LabError("%s has no %s topology (known: %s)" % (engine.name, topology, ", ".join(engine.topologies)))
-    request = engine.sized(Request(version, topology, nodes, meta, query, secure, dict(sim_options or {})))
+    request = engine.sized(Request(version, topology, nodes, meta, query, secure, dict(sim_options or {}),
+                                   query_version))
     engine.check_options(request)
     try:
         engine.check_version(version)
+        if query_version is not None:
+            engine.check_version(query_version)
     except ValueError as error:
         raise LabError(str(error)) from None
     return engine, request
@@ -279,12 +282,14 @@ def _placement(request):
 
 
 def bring_up(lab, name, nodes=None, lb=False, version="v23.2.9", topology=MULTI_REPLICA, secure=False,
-             subnet_index=None, keep=True, engine="cockroachdb", meta=None, query=None, **sim_options):
+             subnet_index=None, keep=True, engine="cockroachdb", meta=None, query=None, query_version=None,
+             **sim_options):
     """Start the cluster and everything on it; returns (cluster, deployment, mirror, inventory path).
 
     On any failure the cluster is removed again, so no half-made cluster outlives the call.
     """
-    engine, request = _checked_request(engine, version, topology, nodes, meta, query, secure, sim_options)
+    engine, request = _checked_request(engine, version, topology, nodes, meta, query, secure, sim_options,
+                                       query_version)
     catalog = ReleaseCatalog.ensure(lab, engine.release_source)
     mirror_host = "lb" if lb else "node1"
     cluster = lab.up(name, request.nodes, lb=lb, subnet_index=subnet_index, keep=keep,

@@ -44,6 +44,8 @@ flight_sql_handler_port = 8900
 tenant_id = "default"
 cluster_id = "default"
 [log.file]
+level = "WARN"
+format = "text"
 dir = "/var/log/databend"
 [meta]
 endpoints = ["0.0.0.0:9191"]
@@ -61,6 +63,8 @@ META_TOML = """admin_api_address       = "0.0.0.0:28002"
 grpc_api_address        = "0.0.0.0:9191"
 grpc_api_advertise_host = "localhost"
 [log.file]
+level = "WARN"
+format = "text"
 dir = "/var/log/databend"
 [raft_config]
 id            = 0

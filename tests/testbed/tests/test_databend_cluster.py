@@ -1,5 +1,7 @@
 """Behaviour of the simulated Databend cluster: Raft-like leadership, quorum, compatibility, data versions."""
 import json
+import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -147,27 +149,68 @@ def test_query_advertises_its_own_address_for_unspecified_listen_addresses(bend)
     LocalDatabend.stop(query)
 
 
-@pytest.mark.parametrize("query_version, meta_version, message", [
+DATE = r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT"
+TONIC = ('tonic::status::Status: status: InvalidArgument, message: "%s", details: [], metadata: MetadataMap { headers: '
+         '{"content-type": "application/grpc", "date": "<date>", "content-length": "0"} }')
+REFUSED_BY_META = "meta-client protocol_version(1.2.200) < metasrv min-compatible(1.2.288)"
+OLD_CLIENT_CAUSE = "metasrv protocol_version(1.2.200) < meta-client min-compatible(1.2.226)"
+FEATURE_MSG = "Invalid: server protocol_version((1, 2, 600)) < client required((1, 2, 677)) for feature watch/initial_flush"
+
+
+def _pattern(text):
+    return re.escape(text).replace(re.escape("<date>"), DATE)
+
+
+def _rust(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+@pytest.mark.parametrize("query_version, meta_version, message, debug", [
+    # <= 1.2.722, refused by the server (meta 1.2.680 needs clients >= 1.2.288)
     ("1.2.200-nightly", "1.2.680-nightly",
-     'MetaHandshakeError: handshake is refused: status: InvalidArgument, message: '
-     '"meta-client protocol_version(1.2.200) < metasrv min-compatible(1.2.288)"'),
+     "failed to handshake with meta-service: handshake is refused, cause: " + TONIC % REFUSED_BY_META,
+     'MetaHandshakeError { msg: "handshake is refused", source: AnyError { typ: Some("tonic::status::Status"), '
+     'msg: "%s", source: None, context: [], backtrace: None } }' % _rust((TONIC % REFUSED_BY_META).split(": ", 1)[1])),
+    # <= 1.2.722, refused by the client (query 1.2.300 needs meta >= 1.2.226)
     ("1.2.300-nightly", "1.2.200-nightly",
-     "MetaHandshakeError: incompatible protocol version: InvalidArgument: metasrv protocol_version(1.2.200) "
-     "< meta-client min-compatible(1.2.226)"),
-    ("1.2.770-nightly", "1.2.600-nightly",
-     "HandshakeError with databend-meta: Invalid: server protocol_version((1, 2, 600)) < client required((1, 2, 677)) "
-     "for feature watch/initial_flush"),
+     "failed to handshake with meta-service: incompatible protocol version, cause: " + OLD_CLIENT_CAUSE,
+     'MetaHandshakeError { msg: "incompatible protocol version", source: AnyError { typ: None, msg: "%s", '
+     'source: None, context: [], backtrace: None } }' % OLD_CLIENT_CAUSE),
+    # >= 1.2.726 per-feature check (1.2.726-1.2.822 list and the 1.2.823-1.2.834 one)
+    ("1.2.770-nightly", "1.2.600-nightly", "HandshakeError with databend-meta: " + FEATURE_MSG,
+     'MetaHandshakeError { msg: "%s", source: None }' % FEATURE_MSG),
+    ("1.2.828-nightly", "1.2.600-nightly", "HandshakeError with databend-meta: " + FEATURE_MSG,
+     'MetaHandshakeError { msg: "%s", source: None }' % FEATURE_MSG),
 ])
-def test_query_refuses_incompatible_meta(bend, query_version, meta_version, message):
-    bend.start_meta(0, meta_version, META_HOSTS[0])
+def test_query_exits_at_start_on_an_incompatible_meta(bend, query_version, meta_version, message, debug):
+    """flow-surfaces-databend 5: main() prints the start failure on stderr and exits 2001 (a shell sees 209); no
+    listener opens and no banner is printed; the log file has only the INFO handshake lines (at level INFO)."""
+    meta = bend.start_meta(0, meta_version, META_HOSTS[0])
+    wait_until(lambda: "Databend Metasrv started" in meta.stdout(), what="meta started")
     query = bend.start_query(query_version, QUERY_HOST, [META_HOSTS[0]])
-    wait_until(lambda: message in query.logs(), what="handshake error in the query log")
-    assert http_json(QUERY_ADMIN + "/v1/health") == (200, {"status": "pass"})
-    status, body = http_json(QUERY_ADMIN + "/v1/cluster/list")
-    assert status == 500 and message in body["error"]["message"]
-    failed = sql("select 1")
-    assert failed["state"] == "Failed" and failed["error"]["code"] == 2001 and message in failed["error"]["message"]
-    assert query.popen.poll() is None and query.stdout() == ""
+    assert query.popen.wait(timeout=15) == 2001 & 0xFF == 209
+    assert re.fullmatch(_pattern("Databend Query start failure, cause: MetaServiceError. Code: 2001, Text = %s.\n\n"
+                                 "<Backtrace disabled by default. Please use RUST_BACKTRACE=1 to enable> \n" % message),
+                        query.stderr()), query.stderr()
+    assert query.stdout() == ""
+    logged = [line.split(" INFO databend_query: ", 1)[1] for line in query.logs().splitlines()
+              if not line.startswith(" ")][1:]  # after `Databend Query start with config: ...`
+    assert len(logged) == 2
+    assert logged[0] == "MetaChannelManager done building RealClient to 127.0.0.21:9191, start handshake"
+    assert re.fullmatch(_pattern("MetaChannelManager done handshake to 127.0.0.21:9191, result.err(): Some(%s)" % debug),
+                        logged[1]), logged[1]
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((QUERY_HOST, 8080), timeout=2).close()
+
+
+def test_incompatible_query_writes_nothing_at_the_packaged_log_level(bend):
+    """With `[log.file] level = "WARN"` (the packaged config) the INFO handshake lines never reach the log file:
+    only stderr (the journal) tells why the query stopped."""
+    bend.start_meta(0, "1.2.600-nightly", META_HOSTS[0])
+    query = bend.start_query("1.2.770-nightly", QUERY_HOST, [META_HOSTS[0]], {"level": '"WARN"'})
+    assert query.popen.wait(timeout=15) == 209
+    assert "HandshakeError with databend-meta: " + FEATURE_MSG in query.stderr()
+    assert query.logs() == "" and os.listdir(os.path.join(query.workdir, "log")) == ["databend-query-default@default.log"]
 
 
 def test_meta_refuses_newer_on_disk_data_and_upgrades_older(bend):

@@ -217,13 +217,19 @@ def test_unknown_databend_release_is_refused(work_dir, capsys, version):
                      version]) == 1
     assert capsys.readouterr().err == "error: unknown Databend release %r (known: %s)\n" % (
         version, ", ".join(DATABEND_RELEASES))
+    assert cli.main(["--work-dir", work_dir, "up", "--name", "refused", "--engine", "databend", "--version", VERSION,
+                     "--query-version", version]) == 1
+    assert capsys.readouterr().err == "error: unknown Databend release %r (known: %s)\n" % (
+        version, ", ".join(DATABEND_RELEASES))
 
 
 def test_meta_and_query_belong_to_databend(work_dir, capsys):
     assert cli.main(["--work-dir", work_dir, "up", "--name", "refused", "--engine", "cockroachdb", "--version",
                      "v23.2.9", "--query", "2"]) == 1
-    assert capsys.readouterr().err == "error: --meta and --query are for --engine databend, not cockroachdb\n"
-    with pytest.raises(SystemExit, match=r"^--topology, --secure, --sim, --meta and --query need --engine$"):
+    assert capsys.readouterr().err == ("error: --meta, --query and --query-version are for --engine databend, not "
+                                       "cockroachdb\n")
+    with pytest.raises(SystemExit, match=r"^--topology, --secure, --sim, --meta, --query and --query-version need "
+                                         r"--engine$"):
         cli.main(["--work-dir", work_dir, "up", "--name", "refused", "--meta", "3"])
 
 

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend import known_versions
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.compat import (
     databend_compatible, meta_peers_compatible, version_info)
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.versions import SCHEME
@@ -41,8 +42,11 @@ def _crosses_fuse_path_change(current, target):
 
 
 def _waypoint_info(version_text, template, key):
-    """Version info of a waypoint build; it borrows the target's minimum, which only grows between releases."""
-    return {'version': SCHEME.as_version(version_text), key: template[key]}
+    """Version info of a waypoint build: its published minimum, else the target's (minimums only grow)."""
+    component = 'query' if key == 'min_compatible_metasrv_version' else 'meta'
+    known = known_versions.component_info(component, version_text)
+    minimum = SCHEME.as_version(known[key]) if known else template[key]
+    return {'version': SCHEME.as_version(version_text), key: minimum}
 
 
 def _sequence(current, target, waypoints, key):

@@ -29,6 +29,7 @@ QUERY_DEFAULTS = {
     "flight_sql_handler_port": 8900,
     "tenant_id": "admin",
     "cluster_id": "",
+    "shutdown_wait_timeout_ms": 5000,  # clap default, as in the packaged config
 }
 META_CLIENT_DEFAULTS = {"endpoints": [], "username": "root", "password": ""}
 LOG_FILE_DEFAULTS = {"on": True, "dir": "./.databend/logs", "level": "INFO", "format": "text"}

@@ -38,3 +38,39 @@ def header_debug(header):
     upgrading = "Some(%s)" % versions.data_version_debug(upgrading) if upgrading else "None"
     return "Header { version: %s, upgrading: %s, cleaning: false }" % (
         versions.data_version_debug(header["version"]), upgrading)
+
+
+# -- databend-query shapes -------------------------------------------------------------------------
+BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+BACKTRACE_DISABLED = "\n\n<Backtrace disabled by default. Please use RUST_BACKTRACE=1 to enable> "
+
+
+def uniq_name(value):
+    """GlobalUniqName::unique() of a u128 (common/base): its base62 digits, least significant first, with digits
+    0-9, a-z, A-Z. A uuid v4 gives 22 characters, or fewer when its high digits are 0 (about 1 in 8)."""
+    digits = []
+    while True:
+        value, digit = divmod(value, 62)
+        digits.append(BASE62[digit])
+        if value == 0:
+            return "".join(digits)
+
+
+def error_code_display(name, code, message):
+    """ErrorCode Display (common/exception): `{name}. Code: {code}, Text = {message}.`."""
+    return "%s. Code: %d, Text = %s." % (name, code, message)
+
+
+def error_code_debug(name, code, message):
+    """ErrorCode Debug: the Display text plus the note printed when no backtrace was captured."""
+    return error_code_display(name, code, message) + BACKTRACE_DISABLED
+
+
+def rust_duration(ms):
+    """`{:?}` of std::time::Duration::from_millis(ms): 5s, 1.5s, 500ms, 0ns."""
+    if ms <= 0:
+        return "0ns"
+    if ms < 1000:
+        return "%dms" % ms
+    seconds, rest = divmod(ms, 1000)
+    return ("%d.%03d" % (seconds, rest)).rstrip("0").rstrip(".") + "s"

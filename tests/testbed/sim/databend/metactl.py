@@ -61,9 +61,10 @@ def show_status(address, version):
 def render_status(res, metactl_version):
     """show_status() of this metactl version over the ClusterStatus strings the server sent."""
     lines = ["BinaryVersion: %s" % res["binary_version"], "DataVersion: %s" % res["data_version"]]
-    if versions.parse(metactl_version) >= versions.RAFT_LOG_FORMAT_SINCE:
+    triple = versions.parse(metactl_version)
+    if triple >= versions.RAFT_LOG_SIZE_SINCE:
         lines.append("RaftLogSize: %s" % res["raft_log_size"])
-        log = res.get("raft_log_status")
+        log = res.get("raft_log_status") if triple >= versions.RAFT_LOG_OBJECT_SINCE else None
         if log:
             lines += ["RaftLog:", "  - CacheItems: %s" % log["cache_items"], "  - CacheUsedSize: %s" % log["cache_used_size"],
                       "  - WALTotalSize: %s" % log["wal_total_size"], "  - WALOpenChunkSize: %s" % log["wal_open_chunk_size"],
@@ -73,6 +74,8 @@ def render_status(res, metactl_version):
         lines.append("SnapshotKeyCount: %s" % res["snapshot_key_count"])
     else:
         lines.append("DBSize: %s" % res["db_size"])
+        if triple >= versions.KEY_NUM_SINCE:
+            lines.append("KeyNumber: %s" % res.get("key_num", 0))
     lines += ["Node: id=%s raft=%s" % (res["id"], res["endpoint"]), "State: %s" % res["state"]]
     if res.get("leader"):
         lines.append("Leader: %s" % res["leader"])
@@ -95,13 +98,25 @@ def render_status(res, metactl_version):
 
 
 def transfer_leader(admin_address, to):
+    """MetaAdminClient::transfer_leader: GET /v1/ctrl/trigger_transfer_leader[?to=N] over plain HTTP. A non-2xx answer
+    is `status code: {status}, msg: {body}`, printed by main as `Error: ...` with exit 1 (INFERRED)."""
     url = "http://%s/v1/ctrl/trigger_transfer_leader" % admin_address + ("?to=%s" % to if to is not None else "")
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
-            result = json.load(response)
-    except (OSError, urllib.error.URLError, ValueError) as exc:
+            raw = response.read()
+    except urllib.error.HTTPError as exc:
+        sys.stderr.write("Error: status code: %s %s, msg: %s\n" % (exc.code, exc.reason, exc.read().decode(errors="replace")))
+        return 1
+    except (OSError, urllib.error.URLError) as exc:
         sys.stderr.write("Error: %s\n" % exc)
         return 1
-    print("triggered leader transfer from %s to %s." % (result["from"], result["to"]))
-    print("voter ids: {%s}" % ", ".join(str(v) for v in result["voter_ids"]))
+    try:
+        result = json.loads(raw)
+        line = "triggered leader transfer from %s to %s." % (result["from"], result["to"])
+        voters = "voter ids: [%s]" % ", ".join(str(v) for v in result["voter_ids"])
+    except (ValueError, TypeError, KeyError):  # e.g. the `null` of a 1.2.599-1.2.600 server
+        sys.stderr.write("Error: error decoding response body\n")
+        return 1
+    print(line)
+    print(voters)
     return 0

@@ -98,7 +98,8 @@ class MetaServer:
         self.node_id = int(self.raft["id"])
         self.cluster = MetaCluster(runtime.shared_dir(), self.raft["cluster_name"])
         self.log = runtime.Logger(conf["log_file"]["dir"] if conf["log_file"]["on"] else None,
-                                  "databend-meta-%d@%s" % (self.node_id, self.raft["cluster_name"]), "databend_meta")
+                                  "databend-meta-%d@%s" % (self.node_id, self.raft["cluster_name"]), "databend_meta",
+                                  conf["log_file"]["level"])
         self.faults = runtime.faults(*versions.fault_tags(self.version))
         self.servers = []
         self.stopping = threading.Event()
@@ -238,16 +239,12 @@ class MetaServer:
                 "replication": replication, "keys": len(state["kv"]) + len(state["tables"])}
 
     def cluster_status(self):
-        """MetaNodeStatus as served at /v1/cluster/status (field order of meta_node_status.rs)."""
+        """MetaNodeStatus as served at /v1/cluster/status (field order of meta_node_status.rs, per era)."""
         parts = self._status_parts()
         status = {"id": self.node_id, "binary_version": versions.metasrv_commit_version(self.version),
-                  "data_version": self.facts["data_version"], "endpoint": self.node_info_endpoint()}
-        if self.modern:
-            status["raft_log"] = self._raft_log(parts["applied"]["index"])
-            status["snapshot_key_count"] = parts["keys"]
-        else:
-            status["db_size"] = 4096 + 512 * parts["applied"]["index"]
-            status["key_num"] = parts["keys"]
+                  "data_version": self.facts["data_version"],
+                  "endpoint": status_endpoint(self.version, self.node_id in parts["nodes"], self.node_info_endpoint())}
+        status.update(status_size_fields(self.version, parts["applied"]["index"], parts["keys"]))
         status.update({
             "state": parts["role"], "is_leader": parts["role"] == "Leader",
             "current_term": parts["state"]["term"], "last_log_index": parts["applied"]["index"],
@@ -261,25 +258,21 @@ class MetaServer:
     def node_info_endpoint(self):
         return self.raft["raft_advertise"]
 
-    @staticmethod
-    def _raft_log(index):
-        size = 256 * index
-        return {"cache_items": index, "cache_used_size": size, "wal_total_size": size, "wal_open_chunk_size": size,
-                "wal_offset": size, "wal_closed_chunk_count": 0, "wal_closed_chunk_total_size": 0,
-                "wal_closed_chunk_sizes": {}}
-
     def grpc_cluster_status(self):
-        """ClusterStatus of the gRPC API: strings formatted by this server, as metactl prints them."""
+        """ClusterStatus of the gRPC API: strings formatted by this server, as metactl prints them. The size fields
+        this server's era does not have stay at their protobuf defaults (0, or no raft_log_status)."""
         parts = self._status_parts()
 
         def show(log_id):
             return formats.log_id_display(log_id, self.version)
+        sizes = status_size_fields(self.version, parts["applied"]["index"], parts["keys"])
         status = {"binary_version": versions.metasrv_commit_version(self.version),
                   "data_version": self.facts["data_version"], "id": self.node_id,
                   "endpoint": self.node_info_endpoint(), "state": parts["role"],
-                  "db_size": 4096 + 512 * parts["applied"]["index"], "raft_log_size": 256 * parts["applied"]["index"],
-                  "raft_log_status": self._raft_log(parts["applied"]["index"]) if self.modern else None,
-                  "snapshot_key_count": parts["keys"],
+                  "db_size": sizes.get("db_size", 0), "key_num": sizes.get("key_num", 0),
+                  "raft_log_size": sizes.get("raft_log_size", sizes.get("raft_log", {}).get("wal_total_size", 0)),
+                  "raft_log_status": sizes.get("raft_log"),
+                  "snapshot_key_count": sizes.get("snapshot_key_count", 0),
                   "leader": formats.node_display(parts["leader"]) if parts["leader"] else None,
                   "current_term": parts["state"]["term"], "last_seq": parts["state"]["seq"],
                   "last_log_index": parts["applied"]["index"], "last_applied": show(parts["applied"]),
@@ -295,20 +288,44 @@ class MetaServer:
             "/v1/config": lambda q, b: (200, self.conf),
             "/v1/cluster/status": lambda q, b: (200, self.cluster_status()),
             "/v1/cluster/nodes": lambda q, b: (200, [formats.node_json(n) for n in self.cluster.nodes().values()]),
-            "/v1/ctrl/trigger_transfer_leader": self._transfer_leader,
             "/v1/ctrl/trigger_snapshot": lambda q, b: (200, {}),
             "/v1/features/list": lambda q, b: (200, {"features": {}}),
         }
         table = {("GET", path): netutil.json_route(fn) for path, fn in routes.items()}
         table[("GET", "/v1/metrics")] = lambda q, b: (200, "text/plain; version=0.0.4", self.metrics())
+        if versions.parse(self.version) >= versions.TRANSFER_LEADER_SINCE:  # before: poem's 404 "not found"
+            table[("GET", "/v1/ctrl/trigger_transfer_leader")] = self._transfer_leader
         return table
 
     def _transfer_leader(self, query, _body):
-        to = int(query["to"]) if query.get("to") not in (None, "") else None
-        try:
-            return 200, self.cluster.transfer_leader(to)
-        except (NoLeader, ValueError) as exc:
-            return 500, {"error": str(exc)}
+        """ctrl.rs trigger_transfer_leader (flow-surfaces-databend 1.1). Errors are poem::Error::from_string: plain
+        text. 200 only means accepted: a transfer to a node that is down or not a voter changes nothing."""
+        to = _parse_u64(query.get("to"))
+        parts = self._status_parts()
+        leader_id = parts["leader"]["id"] if parts["leader"] else None
+        voters = sorted(parts["nodes"])
+        current = "Some(%d)" % leader_id if leader_id is not None else "None"
+        request = "None" if "to" in query and to is None else "Some(Query(TransferLeaderQuery { to: %s }))" % (
+            "Some(%d)" % to if to is not None else "None")
+        self.log.info("id=%d Received trigger_transfer_leader request: %s, this node: current_leader=%s voter_ids=%s"
+                      % (self.node_id, request, current, _rust_list(voters)))
+        if versions.parse(self.version) < versions.TRANSFER_LEADER_TO_OPTIONAL_SINCE:
+            if to is None:
+                return netutil.text_errors(400, "missing query to=<node_id_to_transfer_leader_to>")
+            if parts["role"] == "Leader":  # 1.2.599-1.2.600 have no leader check; a follower ignores it (INFERRED)
+                self.log.info("id=%d Begin to transfer leadership to node: %d" % (self.node_id, to))
+                self.cluster.transfer_leader(self.node_id, to)
+            return 200, "application/json", None
+        if parts["role"] != "Leader":
+            self.log.warn("id=%d This node is not leader, can not transfer leadership; Current leader is: %s "
+                          "voter_ids=%s" % (self.node_id, current, _rust_list(voters)))
+            return netutil.text_errors(404, "This node is not leader, can not transfer leadership;\nid=%d\n"
+                                            "current_leader=%s\nvoter_ids=%s" % (self.node_id, current, _rust_list(voters)))
+        if to is None:
+            to = next_voter(voters, self.node_id)
+        self.log.info("id=%d Begin to transfer leadership to node: %d" % (self.node_id, to))
+        self.cluster.transfer_leader(self.node_id, to)
+        return 200, "application/json", {"from": self.node_id, "to": to, "voter_ids": voters}
 
     def metrics(self):
         parts = self._status_parts()
@@ -358,6 +375,51 @@ class MetaServer:
                     "message": "meta-client protocol_version(%s) < metasrv min-compatible(%s)" % (
                         versions.triple_str(client), minimum)}
         return {"ok": True, "protocol_version": versions.to_digit(self.version)}
+
+
+def _parse_u64(text):
+    """serde's u64 of a query value; anything else makes poem's Option<Query<..>> None (INFERRED): no `to`."""
+    if text is None or not text.isdigit() or int(text) >= 2 ** 64:
+        return None
+    return int(text)
+
+
+def _rust_list(items):
+    return "[%s]" % ", ".join(str(item) for item in items)
+
+
+def next_voter(voter_ids, node_id):
+    """The default target: the voter after this node in voter_ids, wrapping around, whether it is up or not."""
+    if node_id not in voter_ids:
+        return voter_ids[0]
+    return voter_ids[(voter_ids.index(node_id) + 1) % len(voter_ids)]
+
+
+def status_endpoint(version, has_node_record, advertise):
+    """`endpoint`: a String up to 1.2.818; from 1.2.819 an Option, None while this node's own Node record is not in
+    the state machine (INFERRED rule: the simulator shows null only before the node's first heartbeat)."""
+    if versions.parse(version) >= versions.ENDPOINT_OPTIONAL_SINCE and not has_node_record:
+        return None
+    return advertise
+
+
+def status_size_fields(version, applied_index, keys):
+    """The size fields of /v1/cluster/status between `endpoint` and `state`, in order, by the server's era:
+    <= 1.2.657 db_size[, key_num]; 1.2.658-1.2.662 raft_log_size, snapshot_key_count; >= 1.2.663 raft_log{},
+    snapshot_key_count (snapshot_key_space_stat, 1.2.759+, is omitted when empty: the simulator has no snapshot)."""
+    triple = versions.parse(version)
+    size = 256 * applied_index
+    if triple >= versions.RAFT_LOG_OBJECT_SINCE:
+        return {"raft_log": {"cache_items": applied_index, "cache_used_size": size, "wal_total_size": size,
+                             "wal_open_chunk_size": size, "wal_offset": size, "wal_closed_chunk_count": 0,
+                             "wal_closed_chunk_total_size": 0, "wal_closed_chunk_sizes": {}},
+                "snapshot_key_count": keys}
+    if triple >= versions.RAFT_LOG_SIZE_SINCE:
+        return {"raft_log_size": size, "snapshot_key_count": keys}
+    fields = {"db_size": 4096 + 512 * applied_index}
+    if triple >= versions.KEY_NUM_SINCE:
+        fields["key_num"] = keys
+    return fields
 
 
 def _debug_list(items):

@@ -100,19 +100,18 @@ class MetaCluster:
                 state["leader"] = None
             self._save(self._elect(state, nodes))
 
-    def transfer_leader(self, to=None):
+    def transfer_leader(self, from_id, to):
+        """openraft transfer_leader on the leader ``from_id``: a live voter ``to`` takes over with a new term.
+        Otherwise (``to`` down, not a voter, this node itself, or leadership already moved) nothing changes: the
+        request was accepted, the transfer just does not happen (INFERRED)."""
         with runtime.file_lock(self.lock_path):
             nodes = self.nodes()
             state = self._state()
-            old = state["leader"]
-            if old is None:
-                raise NoLeader("no leader to transfer leadership from")
             live = [node_id for node_id, node in nodes.items() if self.is_live(node)]
-            target = to if to is not None else next((n for n in live if n != old), old)
-            if target not in live:
-                raise ValueError("node %s is not a live voter" % target)
-            self._save(self._elect(state, nodes, prefer=target))
-            return {"from": old, "to": target, "voter_ids": sorted(nodes)}
+            if state["leader"] != from_id or to == from_id or to not in live:
+                return False
+            self._save(self._elect(state, nodes, prefer=to))
+            return True
 
     # -- reads and writes --------------------------------------------------------------------------
     def snapshot(self):

@@ -74,18 +74,28 @@ def file_lock(path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-class Logger:
-    """Text log lines in the style of databend's file logger, appended to <dir>/<name>.log."""
+LEVELS = {"TRACE": 0, "DEBUG": 10, "INFO": 20, "WARN": 30, "WARNING": 30, "ERROR": 40, "OFF": 100}
 
-    def __init__(self, directory, name, target):
+
+class Logger:
+    """Text log lines in the style of databend's file logger, appended to <dir>/<name>.log.
+
+    Only lines at or above the configured ``level`` (`[log.file] level`, e.g. the packaged "WARN") are written, as
+    the real file logger filters them; an unknown level string counts as INFO. The file is created when the logger
+    starts, even if no line reaches it (INFERRED from the rolling appender opening its file at build time)."""
+
+    def __init__(self, directory, name, target, level="INFO"):
         self.path = os.path.join(directory, name + ".log") if directory else None
         self.target = target
+        self.threshold = LEVELS.get(str(level or "INFO").strip().upper(), LEVELS["INFO"])
         self._lock = threading.Lock()
         if self.path:
             os.makedirs(directory, exist_ok=True)
+            with open(self.path, "a"):
+                pass
 
     def log(self, level, message):
-        if not self.path:
+        if not self.path or LEVELS[level] < self.threshold:
             return
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         with self._lock, open(self.path, "a") as handle:
@@ -102,19 +112,26 @@ class Logger:
 
 
 class Shutdown:
-    """SIGTERM/SIGINT handling; with the hang_on_stop fault the process ignores the request."""
+    """SIGTERM/SIGINT/SIGHUP are termination signals (databend `signal_stream()`, and the ctrlc "termination"
+    feature of databend-meta), so `ExecReload=kill -HUP` stops the server. A second signal sets ``forced``: it skips
+    the query's wait for sessions. With the hang_on_stop fault the process ignores every request."""
 
     def __init__(self, hang_on_stop=False):
         self.event = threading.Event()
+        self.forced = threading.Event()
+        self.count = 0
         self.hang_on_stop = hang_on_stop
-        signal.signal(signal.SIGTERM, self._handle)
-        signal.signal(signal.SIGINT, self._handle)
-        if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), self._handle)
 
     def _handle(self, _signum, _frame):
-        if not self.hang_on_stop:
-            self.event.set()
+        if self.hang_on_stop:
+            return
+        self.count += 1
+        if self.event.is_set():
+            self.forced.set()
+        self.event.set()
 
     def wait(self):
         while not self.event.is_set():

@@ -23,7 +23,9 @@ flight_sql_handler_host = "{host}"
 flight_sql_handler_port = 8900
 tenant_id = "default"
 cluster_id = "default"
+shutdown_wait_timeout_ms = 5000
 [log.file]
+level = "INFO"
 dir = "{log_dir}"
 [meta]
 endpoints = [{endpoints}]
@@ -66,6 +68,15 @@ def wait_until(predicate, timeout=10.0, interval=0.1, what="condition"):
     raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (timeout, what, last))
 
 
+def http_get(url, timeout=5.0):
+    """(status, Content-Type, body text) of a GET, error statuses included (for the plain-text error bodies)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.headers.get("Content-Type"), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type"), exc.read().decode()
+
+
 def http_json(url, body=None, timeout=5.0):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
@@ -73,7 +84,11 @@ def http_json(url, body=None, timeout=5.0):
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as exc:
-        return exc.code, json.load(exc)
+        raw = exc.read().decode()
+        try:
+            return exc.code, json.loads(raw)
+        except ValueError:  # the plain-text error bodies of poem::Error::from_string
+            return exc.code, raw
 
 
 class Proc:
@@ -151,7 +166,8 @@ class LocalDatabend:
         return self._spawn("meta", version, host, text)
 
     def start_query(self, version, host, meta_hosts, settings=None):
-        """A query node on ``host``; ``settings`` {key: TOML value} replaces lines of its [query] section."""
+        """A query node on ``host``; ``settings`` {key: TOML value} replaces `key = value` lines of its config
+        (keys of [query], and `level` of [log.file])."""
         text = QUERY_TOML.format(host=host, log_dir="{workdir}/log", data_dir="{workdir}/data",
                                  endpoints=", ".join('"%s:9191"' % m for m in meta_hosts))
         lines = text.splitlines(True)

@@ -31,6 +31,9 @@ def member(node_id, host, build, live=True, membership='active'):
             'is_live': live, 'is_available': live, 'membership': membership}
 
 
+HOSTS = ['node1', 'node2', 'node3']
+
+
 def params(target, versions, **overrides):
     """Three nodes (or as many as versions) all on the given installed versions, live in the cluster view."""
     hosts = ['node%d' % (number + 1) for number in range(len(versions))]
@@ -76,7 +79,7 @@ def test_patch_upgrade():
         'nodes': [{'host': 'node%d' % n, 'version': 'v23.2.5', 'service_active': True} for n in (1, 2, 3)],
         'resuming': False,
         'hops': [{'index': 0, 'version': 'v23.2.9', 'from_version': 'v23.2.5', 'series': '23.2', 'kind': 'patch',
-                  'finalization_needed': False, 'hold': False, 'finalize_after': False}],
+                  'finalization_needed': False, 'hold': False, 'finalize_after': False, 'hosts': HOSTS}],
         'sources': [template_source('v23.2.9')],
         'finalization_needed': False, 'finalization': 'not needed (patch upgrade)',
         'client_impact': CLIENT_IMPACT['multi_replica'],
@@ -87,7 +90,7 @@ def test_major_upgrade_held():
     result = plan('v24.1.4', ['v23.2.9'] * 3, cluster_version='23.2')
     assert (result['allowed'], result['kind']) == (True, 'major')
     assert result['hops'] == [{'index': 0, 'version': 'v24.1.4', 'from_version': 'v23.2.9', 'series': '24.1',
-                               'kind': 'major', 'finalization_needed': True, 'hold': True, 'finalize_after': False}]
+                               'kind': 'major', 'finalization_needed': True, 'hold': True, 'finalize_after': False, 'hosts': HOSTS}]
     assert result['finalization_needed'] is True
     assert result['finalization'] == 'held after 24.1: ' + HELD
 
@@ -110,9 +113,9 @@ def test_multi_hop_series_resolved_from_releases():
     assert result['notes'] == ['each intermediate major (v23.2) must be finalized before the next hop']
     assert result['hops'] == [
         {'index': 0, 'version': 'v23.2.9', 'from_version': 'v23.1.28', 'series': '23.2', 'kind': 'major',
-         'finalization_needed': True, 'hold': False, 'finalize_after': True},
+         'finalization_needed': True, 'hold': False, 'finalize_after': True, 'hosts': HOSTS},
         {'index': 1, 'version': 'v24.1.4', 'from_version': 'v23.2.9', 'series': '24.1', 'kind': 'major',
-         'finalization_needed': True, 'hold': True, 'finalize_after': False}]
+         'finalization_needed': True, 'hold': True, 'finalize_after': False, 'hosts': HOSTS}]
     assert result['sources'] == [
         {'version': 'v23.2.9', 'url': 'https://mirror/cockroach-v23.2.9.tgz', 'src': None, 'sha256': SHA,
          'checksum_url': None},
@@ -180,7 +183,7 @@ def test_rollback_of_an_unfinalized_major_needs_no_download():
     assert result['from_version'] == 'v24.1.4' and result['target_version'] == 'v23.2.9'
     assert result['hops'] == [{'index': 0, 'version': 'v23.2.9', 'from_version': 'v24.1.4', 'series': '23.2',
                                'kind': 'rollback', 'finalization_needed': False, 'hold': False,
-                               'finalize_after': False}]
+                               'finalize_after': False, 'hosts': HOSTS}]
     assert result['sources'] == []
     assert result['finalization'] == 'not needed (rollback)'
 
