@@ -12,6 +12,8 @@ admin_api.py  GET on the meta and query admin HTTP APIs (open_url), the HTTP opt
 meta_cluster.py  the meta raft cluster from every node's /v1/cluster/status: leader, voters, quorum, catch-up
 leader.py     moving meta leadership away from a node (/v1/ctrl/trigger_transfer_leader by version)
 query_node.py a started query node: /v1/health, registration in /v1/cluster/list by address, handshake log lines
+known_versions.py  the min-compatible versions Databend publishes per release (a plan before any binary is staged)
+deployment.py the plan of a run over both components: hops per component, hosts in order (meta leader last)
 
 Both components answer ``--cmd ver``; they differ in what they require of each other. Compatibility is two-way,
 so a plan always needs the other component (the peer) as well. A new capability is a new module here, listed in
