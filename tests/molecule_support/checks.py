@@ -10,6 +10,7 @@ import io
 import json
 import os
 
+from tests.molecule_support import hoststate
 from tests.molecule_support.hoststate import client_args
 
 ROLLING_PHASES = ["safe_to_stop", "drain", "stop", "activate", "start", "ready", "catch_up", "verify"]
@@ -166,16 +167,27 @@ def started_at(snapshot, name):
 
 
 def process_identity(snapshot, name):
-    """What changes whenever the unit's process is restarted: its PID and systemd's monotonic start timestamps."""
-    unit = snapshot["nodes"][name]["unit"]
+    """What changes whenever the unit's process is restarted: its PID and systemd's monotonic start timestamps
+    (Databend: per component, {"meta": {...}, "query": {...}})."""
+    node = snapshot["nodes"][name]
     keys = ("MainPID", "ExecMainStartTimestampMonotonic", "ActiveEnterTimestampMonotonic", "NRestarts", "ActiveState")
+    if node.get("engine") == "databend":
+        return {component: {key: unit.get(key) for key in keys} for component, unit in sorted(node["unit"].items())}
+    unit = node["unit"]
     return {key: unit.get(key) for key in keys}
 
 
 def assert_not_restarted(earlier, later, name):
-    """The node's process is the same one in both snapshots (same PID and start timestamps, same started_at)."""
+    """The node's process is the same one in both snapshots (same PID and start timestamps, same started_at; for
+    Databend every component's unit, and a query node's id in /v1/cluster/list, new on every start)."""
     assert process_identity(earlier, name) == process_identity(later, name), "%s was restarted: unit %s -> %s" % (
         name, process_identity(earlier, name), process_identity(later, name))
+    if earlier["nodes"][name].get("engine") == "databend":
+        if "query" in earlier["nodes"][name]["components"]:
+            was, now = query_node_id(earlier, name), query_node_id(later, name)
+            assert was is not None and was == now, "%s was restarted: its databend-query id in /v1/cluster/list %s -> %s" % (
+                name, was, now)
+        return
     assert started_at(earlier, name) == started_at(later, name), "%s was restarted: node status started_at %s -> %s" % (
         name, started_at(earlier, name), started_at(later, name))
 
@@ -251,3 +263,177 @@ def outage_seconds(report, show, first="stop", last="ready"):
     seconds = (datetime.datetime.fromisoformat(max(ends)) - datetime.datetime.fromisoformat(min(starts))).total_seconds()
     show("outage window (first %s to last %s): %.1f s" % (first, last, seconds))
     return seconds
+
+
+# -- Databend -----------------------------------------------------------------------------------------------------
+
+DATABEND_MARKER_TABLE = "distsql_markers"  # prepare.yml writes the rows of markers.json into it
+DATABEND_AUTH = "Basic cm9vdDo="  # root with no password, the packaged query config's default user
+
+
+def databend_versions(snapshot):
+    """{host: {component: version}}: what `databend-meta --cmd ver` / `databend-query --cmd ver` printed per host."""
+    return {name: dict(node["build_tag"]) for name, node in snapshot["nodes"].items()}
+
+
+def query_node_id(snapshot, name):
+    """The id query host ``name`` was registered under in the snapshot (new on every start), or None."""
+    return ((snapshot.get("cluster") or {}).get("query_ids") or {}).get(name)
+
+
+def databend_ver(host, binary):
+    """The `version:` line of `<binary> --cmd ver` on ``host``."""
+    out = host.run("%s --cmd ver", binary)
+    assert out.rc == 0, "%s --cmd ver failed (rc %s): %s" % (binary, out.rc, out.stderr)
+    found = [line.split(":", 1)[1].strip() for line in out.stdout.splitlines() if line.startswith("version:")]
+    assert found, "%s --cmd ver printed no version: line: %r" % (binary, out.stdout)
+    return found[0]
+
+
+def listed_host(inventory, node):
+    """The inventory name of a node of /v1/cluster/list (by its http_address, else its flight_address)."""
+    for key in ("http_address", "flight_address"):
+        address = (node.get(key) or "").rsplit(":", 1)[0]
+        for name in inventory.query_names:
+            if address in (name, inventory.address(name)):
+                return name
+    return node.get("http_address") or node.get("id")
+
+
+def assert_databend_versions(inventory, meta=None, query=None):
+    """Every meta host's databend-meta prints version ``meta`` and every query host's databend-query ``query``
+    (`--cmd ver`; a component given as None is not checked), their units are active, every meta node's
+    /v1/cluster/status reports that version, and every query node's /v1/cluster/list lists every query node on it."""
+    wanted = {"meta": meta, "query": query}
+    seen, expected = {}, {}
+    for name in inventory.names:
+        for component in inventory.components(name):
+            if wanted[component] is None:
+                continue
+            binary = inventory.hostvars[name].get("distsql_databend_%s_binary" % component,
+                                                  hoststate.DATABEND_BINARY % component)
+            seen.setdefault(name, {})[component] = databend_ver(inventory.host(name), binary)
+            expected.setdefault(name, {})[component] = wanted[component]
+    assert seen == expected, "databend --cmd ver per host and component: %s, expected %s" % (seen, expected)
+    for name in inventory.names:
+        for component in inventory.components(name):
+            unit = inventory.hostvars[name].get("distsql_databend_%s_service" % component, hoststate.DATABEND_UNIT % component)
+            assert inventory.host(name).service(unit).is_running, "%s: unit %s is not active" % (name, unit)
+    cluster = hoststate.databend_cluster_now(inventory)
+    if meta is not None:
+        statuses = {name: status.get("version") or status.get("error") for name, status in cluster["meta"].items()}
+        assert statuses == {name: meta for name in inventory.meta_names}, \
+            "/v1/cluster/status version per meta node: %s, expected %s" % (statuses, meta)
+    if query is not None:
+        lists = {name: listed.get("error") or {listed_host(inventory, node): node["version"] for node in listed["nodes"]}
+                 for name, listed in cluster["query"].items()}
+        every = {name: query for name in inventory.query_names}
+        assert lists == {name: every for name in inventory.query_names}, \
+            "/v1/cluster/list per query node ({listed host: version}): %s, expected every query node on %s" % (lists, query)
+
+
+def meta_leader(snapshot):
+    """The meta host every meta node of the snapshot names as leader."""
+    statuses = snapshot["cluster"]["meta"]
+    leaders = {status.get("leader_id") for status in statuses.values()}
+    view = {name: status.get("leader_id", status.get("error")) for name, status in statuses.items()}
+    assert len(leaders) == 1 and None not in leaders, "the meta nodes do not agree on a leader (leader id per node): %s" % view
+    leader_id = leaders.pop()
+    hosts = [name for name, status in statuses.items() if status.get("id") == leader_id]
+    assert hosts, "meta leader id %s is none of the meta nodes: %s" % (leader_id, view)
+    return hosts[0]
+
+
+def assert_meta_quorum(inventory):
+    """Live: every meta node answers /v1/cluster/status, exactly one is Leader, every node names it and lists every
+    meta node as a voter. Returns the leader's host."""
+    statuses = hoststate.databend_cluster_now(inventory)["meta"]
+    silent = {name: status["error"] for name, status in statuses.items() if "error" in status}
+    assert not silent, "meta nodes not answering /v1/cluster/status: %s" % silent
+    voters = sorted(inventory.hostvars[name]["distsql_databend_meta_id"] for name in inventory.meta_names)
+    view = {name: (status["state"], status["leader_id"], status["voters"]) for name, status in statuses.items()}
+    leaders = [name for name, status in statuses.items() if status["state"] == "Leader"]
+    agreed = len(leaders) == 1 and all(status["leader_id"] == statuses[leaders[0]]["id"] for status in statuses.values())
+    assert agreed and all(status["voters"] == voters for status in statuses.values()), (
+        "meta quorum (state, leader id, voters) per node: %s; expected one Leader that every node names, voters %s"
+        % (view, voters))
+    return leaders[0]
+
+
+def databend_query(inventory, through, statement, targets=None):
+    """{query host: response} of ``statement`` (POST /v1/query) on every one of ``targets`` (default every query
+    node), sent from host ``through``."""
+    targets = targets or inventory.query_names
+    requests = [{"url": "http://%s:%s/v1/query" % (inventory.address(name),
+                                                   inventory.hostvars[name].get("distsql_databend_query_http_port", 8000)),
+                 "method": "POST", "body": {"sql": statement},
+                 "headers": {"Content-Type": "application/json", "Authorization": DATABEND_AUTH}} for name in targets]
+    return dict(zip(targets, hoststate.http_requests(inventory, through, requests)))
+
+
+def assert_databend_markers_readable(inventory, state_dir):
+    """The rows prepare wrote before the upgrade (markers.json) are all counted through every query node (the
+    simulator reads no row back by key: count(*) of the marker table)."""
+    with open(os.path.join(state_dir, "markers.json"), encoding="utf-8") as source:
+        markers = json.load(source)
+    statement = "select count(*) from %s" % DATABEND_MARKER_TABLE
+    answers = databend_query(inventory, inventory.query_names[0], statement)
+    seen = {name: answer.get("error") or (answer["body"].get("error") or answer["body"].get("data"))
+            for name, answer in answers.items()}
+    expected = {name: [[str(len(markers))]] for name in inventory.query_names}
+    assert seen == expected, "%s through every query node: %s, expected %d rows %s" % (
+        statement, seen, len(markers), [row["k"] for row in markers])
+
+
+# -- Databend reports ---------------------------------------------------------------------------------------------
+
+
+def hop_indices(report, component):
+    """The indices of the plan's hops of ``component`` (meta | query)."""
+    return [index for index, hop in enumerate((report.get("plan") or {}).get("hops") or []) if hop.get("component") == component]
+
+
+def hop_entries(report, hops):
+    """(host, entry) of every node entry with phases of one of the hop indices ``hops``."""
+    wanted = {str(index) for index in hops}
+    return [(name, entry) for name, entries in report["nodes"].items() for entry in entries
+            if str(entry.get("hop")) in wanted and entry.get("phases")]
+
+
+def _phase_time(phase, key):
+    if phase.get(key):
+        return datetime.datetime.fromisoformat(phase[key])
+    start = datetime.datetime.fromisoformat(phase["started_at"])  # ended_at missing: started_at + seconds
+    return start + datetime.timedelta(seconds=float(phase.get("seconds") or 0))
+
+
+def meta_upgrade_order(report):
+    """The meta hosts in the order their upgrade started (the first phase's started_at of each entry of the plan's
+    meta hops; a host upgraded in two meta hops appears twice)."""
+    entries = hop_entries(report, hop_indices(report, "meta"))
+    return [name for _start, name in sorted((_phase_time(entry["phases"][0], "started_at"), name) for name, entry in entries)]
+
+
+def down_windows(report, component="meta", first="stop", last="ready"):
+    """[(start, end, host)] of every entry of the component's hops: the ``first`` phase's start (else the first
+    phase's) to the ``last`` phase's end (else the last phase's), sorted by start."""
+    windows = []
+    for name, entry in hop_entries(report, hop_indices(report, component)):
+        phases = {phase["phase"]: phase for phase in entry["phases"]}
+        start = _phase_time(phases.get(first, entry["phases"][0]), "started_at")
+        end = _phase_time(phases.get(last, entry["phases"][-1]), "ended_at")
+        windows.append((start, end, name))
+    return sorted(windows)
+
+
+def assert_one_meta_down_at_a_time(report, show=None):
+    """No two meta nodes were down at once: the stop..ready windows of the meta hops' entries do not overlap."""
+    windows = down_windows(report)
+    assert windows, "report %s: no entry of a meta hop (plan hops %s)" % (
+        report.get("_path"), [hop.get("component") for hop in (report.get("plan") or {}).get("hops") or []])
+    if show:
+        spans = ["%s %s..%s" % (name, start.time(), end.time()) for start, end, name in windows]
+        show("meta stop..ready windows: %s" % ", ".join(spans))
+    for (start, end, name), (next_start, next_end, next_name) in zip(windows, windows[1:]):
+        assert next_start >= end, "meta nodes down at the same time: %s (stop..ready %s..%s) and %s (%s..%s)" % (
+            name, start.isoformat(), end.isoformat(), next_name, next_start.isoformat(), next_end.isoformat())

@@ -2,6 +2,9 @@
 
     lab = Lab(inventory_dir, state_dir, report_dir, inventory, "distsql.upgrade.upgrade_multi_replica")
     message, record, differences = lab.refused("downgrade", {"distsql_target_version": "v23.1.28"})
+
+For Databend (inventory.engine "databend") node_id() is a meta host's raft id; node_status, node_live,
+refused_while_down and ranges_healthy are CockroachDB/KWDB only.
 """
 import json
 import os
@@ -20,7 +23,10 @@ class Lab:
         self.inventory_dir, self.state_dir, self.report_dir = inventory_dir, state_dir, report_dir
         self.inventory, self.playbook = inventory, playbook
         self.first = inventory.names[0]
-        self.node_ids = {checks.node_name(inventory, row["address"]): row["id"] for row in self.node_status()}
+        if inventory.engine == "databend":  # no node status: the meta hosts' raft ids
+            self.node_ids = {name: inventory.hostvars[name]["distsql_databend_meta_id"] for name in inventory.meta_names}
+        else:
+            self.node_ids = {checks.node_name(inventory, row["address"]): row["id"] for row in self.node_status()}
 
     def node_status(self):
         return checks.node_status(self.inventory.host(self.first), self.inventory.hostvars[self.first], self.first)
@@ -106,6 +112,20 @@ class Lab:
         report = self.latest_report()
         assert (message, report["outcome"], report["message"]) == (PREFLIGHT + reason, "refused", reason), (
             "play failure %r; report %s: %s %r" % (message, report["_path"], report["outcome"], report["message"]))
+
+    def assert_refused_by_preflight_with(self, message, starts, contains=()):
+        """Like assert_refused_by_preflight when the reason is known only in part: the play fails with the preflight's
+        message, whose reason starts with ``starts`` and contains every string of ``contains``, and the report of
+        the run has outcome refused and that same reason. Returns the reason."""
+        report = self.latest_report()
+        reason = message[len(PREFLIGHT):] if message.startswith(PREFLIGHT) else None
+        assert reason is not None and reason.startswith(starts), "play failure %r does not start with %r" % (
+            message, PREFLIGHT + starts)
+        missing = [part for part in contains if part not in reason]
+        assert not missing, "play failure %r lacks %s" % (message, missing)
+        assert (report["outcome"], report["message"]) == ("refused", reason), "report %s: %s %r, expected refused %r" % (
+            report["_path"], report["outcome"], report["message"], reason)
+        return reason
 
 
 def assert_unchanged(name, differences):

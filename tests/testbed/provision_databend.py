@@ -252,9 +252,12 @@ class DatabendDeployment:
         host.systemctl("stop", UNITS[component])
 
     def metactl_status(self, host):
-        """(parsed, raw text) of `databend-metactl status` against the host's own meta node."""
-        proc = host.exec([binary_path("metactl"), "status", "--grpc-api-address", "127.0.0.1:%d" % META_GRPC_PORT],
-                         check=False, timeout=30)
+        """(parsed, raw text) of `databend-metactl status` against the host's own meta node; a metactl older than
+        the sub-commands (it refuses `status`) is asked with `--status`."""
+        address = ["--grpc-api-address", "127.0.0.1:%d" % META_GRPC_PORT]
+        proc = host.exec([binary_path("metactl"), "status"] + address, check=False, timeout=30)
+        if proc.returncode == 2 and "unexpected argument 'status'" in proc.stderr:
+            proc = host.exec([binary_path("metactl"), "--status"] + address, check=False, timeout=30)
         return parse_metactl_status(proc.stdout), proc.stdout + proc.stderr
 
     def leader_host(self, hosts=None):

@@ -74,6 +74,42 @@ def test_transfer_leader_moves_leadership(bend):
     wait_until(lambda: one_leader(metas) == 2, what="leader 2")
 
 
+def accepts(host, port):
+    try:
+        socket.create_connection((host, port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_query_registers_before_its_listeners_open(bend):
+    """"has been registered" comes before "Ready for connections": the first client a load balancer sends to a node
+    that just started finds it in the cluster, never "not connected to meta service"."""
+    start_cluster(bend)
+    bend.start_query(V, QUERY_HOST, META_HOSTS)
+    wait_until(lambda: accepts(QUERY_HOST, 8000), what="the HTTP handler to accept", interval=0.01)
+    assert sql("select 1")["state"] == "Succeeded"
+
+
+def test_writes_ride_through_a_leader_transfer_and_a_meta_restart(bend):
+    """The meta client retries retryable errors (CanNotForward while there is no leader, a node down), so a
+    leader change or one meta node restarting reaches no SQL client."""
+    metas = start_cluster(bend)
+    bend.start_query(V, QUERY_HOST, META_HOSTS)
+    wait_until(lambda: sql("select 1")["state"] == "Succeeded", what="query ready")
+    assert sql("create table if not exists r (a int)")["state"] == "Succeeded"
+    leader = one_leader(metas)
+    status, _body = http_json(metas[leader].admin + "/v1/ctrl/trigger_transfer_leader?to=%d" % ((leader + 1) % 3))
+    assert status == 200
+    results = [sql("insert into r values (%d)" % n) for n in range(20)]
+    assert [result["state"] for result in results] == ["Succeeded"] * 20, [r.get("error") for r in results]
+    follower = [index for index in range(3) if index != one_leader(metas)][0]
+    LocalDatabend.stop(metas[follower])
+    results = [sql("insert into r values (%d)" % n) for n in range(20)]
+    assert [result["state"] for result in results] == ["Succeeded"] * 20, [r.get("error") for r in results]
+    assert sql("select count(*) from r")["data"] == [["40"]]
+
+
 def test_losing_quorum_loses_the_leader_and_writes_fail(bend):
     metas = start_cluster(bend)
     query = bend.start_query(V, QUERY_HOST, META_HOSTS)

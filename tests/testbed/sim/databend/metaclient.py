@@ -8,6 +8,7 @@ Handshake error texts by the query's version (flow-surfaces-databend 5):
 import email.utils
 import ipaddress
 import socket
+import time
 
 from . import netutil, runtime, versions
 
@@ -78,6 +79,11 @@ def client_check(client_version, min_metasrv, server):
                                rust_str("incompatible protocol version"), _any_error_debug(None, cause)))
 
 
+RETRY_SECONDS = 3.0  # INFERRED: how long a retryable meta error is retried before it reaches the caller
+RETRY_PAUSE = 0.1
+RETRYABLE = ("network", "unavailable")
+
+
 class MetaClient:
     def __init__(self, endpoints, version, min_metasrv_version):
         self.endpoints = list(endpoints)
@@ -112,8 +118,20 @@ class MetaClient:
                 continue
         return None
 
-    def request(self, request):
-        """Handshake with the first reachable endpoint and send the request there."""
+    def request(self, request, retry_seconds=RETRY_SECONDS):
+        """Handshake with the first reachable endpoint and send the request there. A retryable failure of every
+        endpoint (a node down, no leader to forward to: CanNotForward) is tried again for ``retry_seconds``, as the
+        real client retries retryable errors, so a leader change or one meta node restarting is not an error."""
+        deadline = time.monotonic() + retry_seconds
+        while True:
+            try:
+                return self._request_once(request)
+            except MetaClientError as exc:
+                if exc.kind not in RETRYABLE or time.monotonic() >= deadline:
+                    raise
+            time.sleep(RETRY_PAUSE)
+
+    def _request_once(self, request):
         last = None
         for endpoint in self.endpoints:
             try:

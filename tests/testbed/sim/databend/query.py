@@ -82,6 +82,7 @@ class QueryServer:
         self.registered = False
         self.last_error = None
         self.banner_printed = False
+        self.serving = False
         self.started_at = time.time()
         self.advertised = None
 
@@ -152,12 +153,18 @@ class QueryServer:
             sys.stderr.write("Databend Query start failure, cause: %s\n" % failure)
             sys.stderr.flush()
             return failure.code
+        if not faults.get("never_ready"):
+            # registered first, then the listeners ("has been registered", then "Ready for connections"): a client
+            # the load balancer sends to a node that just started finds it in the cluster
+            self._register_once()
         try:
             self._start_servers()
         except OSError as exc:
             sys.stderr.write("Error: %s\n" % exc)
             self._stop_services(graceful=False, log=False)
             return 1
+        self.serving = True
+        self._banner_once_serving()
         if not faults.get("never_ready"):
             self.register_thread = threading.Thread(target=self._register_loop, daemon=True)
             self.register_thread.start()
@@ -214,18 +221,20 @@ class QueryServer:
             self.services.append((name, starters[name]()))
 
     def _register_loop(self):
-        while not self.stopping.is_set():
-            with self.register_lock:
-                if self.stopping.is_set():
-                    break
-                try:
-                    for key in self._registration_keys():
-                        self.meta.request({"op": "upsert", "key": key, "value": self.node_info(), "ttl": REGISTER_TTL})
-                except MetaClientError as exc:
-                    self._failed(exc)
-                else:
-                    self._registered()
-            self.stopping.wait(REGISTER_INTERVAL)
+        while not self.stopping.wait(REGISTER_INTERVAL):
+            self._register_once()
+
+    def _register_once(self):
+        with self.register_lock:
+            if self.stopping.is_set():
+                return
+            try:
+                for key in self._registration_keys():
+                    self.meta.request({"op": "upsert", "key": key, "value": self.node_info(), "ttl": REGISTER_TTL})
+            except MetaClientError as exc:
+                self._failed(exc)
+            else:
+                self._registered()
 
     def _failed(self, exc):
         self.registered = False
@@ -239,7 +248,10 @@ class QueryServer:
             self.log.info("Databend query has been registered:%s to metasrv:%s." % (
                 json.dumps(self.conf["cluster_id"]), json.dumps(self.conf["meta"]["endpoints"])))
         self.registered, self.last_error = True, None
-        if not self.banner_printed:
+        self._banner_once_serving()
+
+    def _banner_once_serving(self):
+        if self.registered and self.serving and not self.banner_printed:
             self.banner_printed = True
             self._print_banner()
 
