@@ -46,6 +46,22 @@ _SHA256 = re.compile(r'^[0-9a-f]{64}$')
 _SERIES = re.compile(r'^v?(\d+)\.(\d+)$')
 
 
+# The argument spec of one distsql_releases entry, shared by the planning modules.
+RELEASE_OPTIONS = dict(
+    version=dict(type='str', required=True),
+    url=dict(type='str'),
+    sha256=dict(type='str'),
+    checksum_url=dict(type='str'),
+)
+
+
+def exit_with_plan(module, plan):
+    """A planning module's end: a refused plan fails with its reason and keeps the plan's keys in the result."""
+    if not plan['allowed']:
+        module.fail_json(msg=plan['reason'], changed=False, **plan)
+    module.exit_json(changed=False, **plan)
+
+
 class PlanRefused(DistsqlError):
     """The run cannot be planned as asked; the message says why and what to change."""
 

@@ -218,13 +218,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.deployment import plan_deployment
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
+from ansible_collections.distsql.upgrade.plugins.module_utils.release_plan import RELEASE_OPTIONS, exit_with_plan
 
-RELEASE_OPTIONS = dict(
-    version=dict(type='str', required=True),
-    url=dict(type='str'),
-    sha256=dict(type='str'),
-    checksum_url=dict(type='str'),
-)
 NODE_OPTIONS = dict(
     host=dict(type='str', required=True),
     meta=dict(type='dict'),
@@ -253,9 +248,7 @@ def main():
         plan = plan_deployment(module.params)
     except DistsqlError as exc:
         module.fail_json(msg=str(exc))
-    if not plan['allowed']:
-        module.fail_json(msg=plan['reason'], changed=False, **plan)
-    module.exit_json(changed=False, **plan)
+    exit_with_plan(module, plan)
 
 
 if __name__ == '__main__':

@@ -364,7 +364,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines import get_engine
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
 from ansible_collections.distsql.upgrade.plugins.module_utils.release_plan import (
-    DIRECTIONS, FLOWS, plan_run, version_planned_engines)
+    DIRECTIONS, FLOWS, RELEASE_OPTIONS, exit_with_plan, plan_run, version_planned_engines)
 
 NODE_OPTIONS = dict(
     host=dict(type='str', required=True),
@@ -380,13 +380,6 @@ NODE_OPTIONS = dict(
     binary_present=dict(type='bool'),
     installed_extended=dict(type='str'),
     packages=dict(type='dict'),
-)
-
-RELEASE_OPTIONS = dict(
-    version=dict(type='str', required=True),
-    url=dict(type='str'),
-    sha256=dict(type='str'),
-    checksum_url=dict(type='str'),
 )
 
 
@@ -416,9 +409,7 @@ def main():
         plan = plan_run(get_engine(module.params['engine']), module.params)
     except DistsqlError as exc:
         module.fail_json(msg=str(exc))
-    if not plan['allowed']:
-        module.fail_json(msg=plan['reason'], changed=False, **plan)
-    module.exit_json(changed=False, **plan)
+    exit_with_plan(module, plan)
 
 
 if __name__ == '__main__':

@@ -39,7 +39,8 @@ def refusal(inventory, extra_vars):
 
 
 @pytest.mark.parametrize("extra_vars, message", [
-    (dict(TARGET, distsql_engine="mysql"), "value of distsql_engine must be one of: cockroachdb, kwdb, got: mysql"),
+    (dict(TARGET, distsql_engine="mysql"),
+     "value of distsql_engine must be one of: cockroachdb, kwdb, databend, got: mysql"),
     (dict(TARGET, distsql_sql_port="abc"),
      "argument 'distsql_sql_port' is of type str and we were unable to convert to int: "),
     (dict(TARGET, distsql_releases=[{"version": "v24.1.4", "url": "http://mirror.invalid/cockroach-v24.1.4.linux-amd64.tgz"}]),

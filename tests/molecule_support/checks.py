@@ -437,3 +437,18 @@ def assert_one_meta_down_at_a_time(report, show=None):
     for (start, end, name), (next_start, next_end, next_name) in zip(windows, windows[1:]):
         assert next_start >= end, "meta nodes down at the same time: %s (stop..ready %s..%s) and %s (%s..%s)" % (
             name, start.isoformat(), end.isoformat(), next_name, next_start.isoformat(), next_end.isoformat())
+
+
+def assert_killed_right_after(run, host, show):
+    """The run of playbook_run.yml was SIGKILLed by its kill_after match on ``host``, not by its deadline."""
+    show("killed run: rc %s after %s s, killed after %s" % (run["rc"], run["seconds"], run["matched"]))
+    assert run["killed"] and not run["timed_out"], run
+    assert run["rc"] == -9, run["rc"]
+    assert run["matched"]["host"] == host, run["matched"]
+
+
+def assert_rerun_left_alone(after_kill, now, rerun, host):
+    """The re-run neither drained nor restarted ``host``: it found it on the target and recorded it untouched."""
+    assert_not_restarted(after_kill, now, host)
+    entries = [entry for entry in node_entries(rerun, host) if entry.get("hop") is not None]
+    assert [(entry["outcome"], entry["phases"]) for entry in entries] == [("already_on_target", [])], entries

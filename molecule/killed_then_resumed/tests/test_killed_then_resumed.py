@@ -6,11 +6,7 @@ FROM = "v23.2.9"
 
 
 def test_the_run_was_killed_right_after_node1_was_verified(recorded, show):
-    run = recorded("killed_run")
-    show("killed run: rc %s after %s s, killed after %s" % (run["rc"], run["seconds"], run["matched"]))
-    assert run["killed"] and not run["timed_out"], run
-    assert run["rc"] == -9, run["rc"]
-    assert run["matched"]["host"] == "node1", run["matched"]
+    checks.assert_killed_right_after(recorded("killed_run"), "node1", show)
 
 
 def test_the_killed_run_upgraded_node1_only(recorded):
@@ -23,10 +19,7 @@ def test_the_killed_run_upgraded_node1_only(recorded):
 
 
 def test_rerun_did_not_drain_or_restart_node1(recorded, now_state, run_reports):
-    checks.assert_not_restarted(recorded("after_kill"), now_state, "node1")
-    rerun = run_reports[-1]
-    entries = [entry for entry in checks.node_entries(rerun, "node1") if entry.get("hop") is not None]
-    assert [(entry["outcome"], entry["phases"]) for entry in entries] == [("already_on_target", [])], entries
+    checks.assert_rerun_left_alone(recorded("after_kill"), now_state, run_reports[-1], "node1")
 
 
 def test_rerun_finished_the_others(inventory, run_reports):
