@@ -242,7 +242,8 @@ def _hops(result, current, nodes, leader_host):
     for component in order:
         previous = current[component]
         for text in _component_hops(result, component):
-            version = SCHEME.as_version(text.lstrip('v') if text.startswith('v') and previous.tag[0] != 'v' else text)
+            # plan_databend names waypoints v1.2.307; the hop takes the tag as the binaries print it
+            version = SCHEME.as_version(text.lstrip('v'))
             if version == previous:
                 continue
             hops.append({'index': len(hops), 'component': component, 'version': version.tag,
