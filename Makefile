@@ -80,7 +80,11 @@ testbed-tests: venv
 integration: venv build-install
 	DISTSQL_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
 
-test: sanity units lint changelog-lint docs module-tests testbed-tests integration molecule
+# Suites defined in mk/*.mk add themselves to TEST_EXTRA.
+TEST_EXTRA :=
+-include $(sort $(wildcard mk/*.mk))
+
+test: sanity units lint changelog-lint docs module-tests testbed-tests integration $(TEST_EXTRA) molecule
 
 # Molecule scenarios (molecule/<scenario>/): testbed clusters converged through the installed collection's
 # playbooks, verified with testinfra. MOLECULE_JOBS scenarios run at a time; MOLECULE_SCENARIOS picks some.
