@@ -23,6 +23,10 @@ description:
     would mix raft peers that cannot work together or query nodes on both sides of 1.2.709 (the fuse path change).
   - Each hop names its component and its hosts in the order they are upgraded; for meta, the raft leader
     (O(leader_host)) comes last.
+  - The full-stop flows (V(single_replica), V(standalone)) mix no two versions of a component, so neither the raft
+    peer table nor 1.2.709 limits them; only the query/meta pair that runs between two steps must fit the rule. A
+    step moves the components whose path passes its version (the other one too, when the pair needs it), and its
+    hop (component C(meta+query), C(meta) or C(query)) covers every host when meta moves, else the query hosts.
 author:
   - distsql.upgrade team (@distsql)
 extends_documentation_fragment:
@@ -43,7 +47,8 @@ options:
     default: [meta, query]
   flow:
     description:
-      - How the nodes are restarted. Databend is planned for V(multi_replica) (rolling); the other flows are refused.
+      - How the nodes are restarted. V(multi_replica) rolls one node at a time in the order the rule allows;
+        V(single_replica) and V(standalone) stop every node of the moving components for each step.
     type: str
     required: true
     choices: [multi_replica, single_replica, standalone]
@@ -92,6 +97,13 @@ options:
       checksum_url:
         description: The URL of its C(.sha256sum) file.
         type: str
+  hop_versions:
+    description:
+      - The exact release of a waypoint, keyed by the waypoint (C({"1.2.307": "1.2.307-nightly"})). Without one, a
+        waypoint is the newest of its builds that a node runs or has staged, else the newest in O(releases); the
+        run is refused when none is known.
+    type: dict
+    default: {}
   release_url_template:
     description:
       - Download URL of any release with C({version}) replaced by the version. Databend's GitHub layout is
@@ -147,7 +159,8 @@ reason:
   returned: always
   type: str
 order:
-  description: V(meta_first) or V(query_first), the order that keeps every mixed state compatible.
+  description: V(meta_first) or V(query_first), the rolling order that keeps every mixed state compatible;
+    V(offline) for the full-stop flows.
   returned: always
   type: str
   sample: meta_first
@@ -160,7 +173,8 @@ states:
     - {query: 1.2.710-nightly, meta: 1.2.600-nightly, compatible: true, reason: query 1.2.710-nightly and meta 1.2.600-nightly are compatible}
 hops:
   description: The hops in run order, each with C(index), C(component), C(version), C(from_version) and C(hosts)
-    (in upgrade order, the meta leader last).
+    (in upgrade order, the meta leader last); a full-stop hop also has C(components) (what it moves) and
+    C(offline) true.
   returned: always
   type: list
   elements: dict
@@ -236,6 +250,7 @@ def main():
             nodes=dict(type='list', elements='dict', default=[], options=NODE_OPTIONS),
             leader_host=dict(type='str'),
             releases=dict(type='list', elements='dict', default=[], options=RELEASE_OPTIONS),
+            hop_versions=dict(type='dict', default={}),
             release_url_template=dict(type='str'),
             release_checksum_url_template=dict(type='str'),
             release_src=dict(type='str'),

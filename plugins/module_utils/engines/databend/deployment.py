@@ -14,7 +14,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend import known_versions
-from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.upgrades import plan_databend
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.upgrades import (
+    WAYPOINT_RANGES, plan_databend, plan_databend_offline, waypoint_accepts, waypoint_range_text)
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.versions import SCHEME
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, VersionParseError
 from ansible_collections.distsql.upgrade.plugins.module_utils.release_plan import (
@@ -25,10 +26,16 @@ MIN_KEYS = {'query': 'min_compatible_metasrv_version', 'meta': 'min_compatible_c
 # query releases that move the cluster registration key (__fd_clusters_v2.._v6): query nodes on either side of one
 # do not see each other (flow-surfaces-databend.md 4.2)
 QUERY_PREFIX_CHANGES = ((1, 2, 628), (1, 2, 647), (1, 2, 671), (1, 2, 684))
-CLIENT_IMPACT = ('none expected through a load balancer: one databend-meta node at a time is down and the raft '
-                 'leader moves before its node stops; one databend-query node at a time stops gracefully (its '
-                 'listeners close first, the load balancer retries on the others)')
-FLOWS_PLANNED = ('multi_replica',)
+CLIENT_IMPACT = {
+    'multi_replica': ('none expected through a load balancer: one databend-meta node at a time is down and the raft '
+                      'leader moves before its node stops; one databend-query node at a time stops gracefully (its '
+                      'listeners close first, the load balancer retries on the others)'),
+    'single_replica': ('an outage of every step: each step stops every databend-query, then every databend-meta when '
+                       'meta moves, switches the binaries and starts meta (until it has a leader) and then query'),
+    'standalone': ('an outage of every step: the host stops databend-query (and databend-meta when meta moves), '
+                   'switches the binaries and starts meta and then query'),
+}
+OFFLINE_FLOWS = ('single_replica', 'standalone')
 
 
 def plan_deployment(params):
@@ -47,10 +54,8 @@ def plan_deployment(params):
 
 
 def _plan(plan, params):
-    if params['flow'] not in FLOWS_PLANNED:
-        raise PlanRefused('Databend runs with upgrade-multi-replica.yml (rolling); the %s flow is not available for '
-                          'Databend yet' % params['flow'])
-    plan['client_impact'] = CLIENT_IMPACT
+    offline = params['flow'] in OFFLINE_FLOWS
+    plan['client_impact'] = CLIENT_IMPACT[params['flow']]
     target = _version(params['target_version'], 'target_version')
     plan['target_version'] = target.tag
     releases = release_entries(_SCHEME_ENGINE, params.get('releases') or [])
@@ -66,19 +71,25 @@ def _plan(plan, params):
     plan['from_version'] = ', '.join('%s %s' % (c, current[c].tag) for c in COMPONENTS)
     targets = dict((c, _target_info(c, target) if c in upgrading else _current_info(nodes, c, current[c]))
                    for c in COMPONENTS)
-    result = plan_databend(_current_info(nodes, 'query', current['query']),
-                           _current_info(nodes, 'meta', current['meta']), targets['query'], targets['meta']).to_dict()
+    planner = plan_databend_offline if offline else plan_databend
+    result = planner(_current_info(nodes, 'query', current['query']),
+                     _current_info(nodes, 'meta', current['meta']), targets['query'], targets['meta']).to_dict()
     plan.update(kind='databend' if result['kind'] == 'upgrade' else result['kind'], order=result['order'],
                 states=result['states'],
                 meta_peers=result['meta_peers'])
     plan['notes'] = result['warnings'] + plan['notes']
     if not result['allowed']:
         raise PlanRefused(_refusal(result, upgrading))
-    _refuse_offline_only(result, current, target)
-    plan['resuming'] = _resuming(running, current, result, plan)
-    plan['query_splits'] = _query_splits(current['query'], SCHEME.as_version(targets['query']['version']))
-    plan['notes'] += [split['note'] for split in plan['query_splits']]
-    plan['hops'] = _hops(result, current, nodes, params.get('leader_host'))
+    waypoints = _Waypoints(target, nodes, releases, params.get('hop_versions') or {}, plan['notes'])
+    if offline:
+        plan['resuming'] = any(len(set(running[c])) > 1 for c in COMPONENTS)
+        plan['hops'] = _offline_hops(result, current, nodes, waypoints)
+    else:
+        _refuse_offline_only(result, current, target)
+        plan['resuming'] = _resuming(running, current, result, plan)
+        plan['query_splits'] = _query_splits(current['query'], SCHEME.as_version(targets['query']['version']))
+        plan['notes'] += [split['note'] for split in plan['query_splits']]
+        plan['hops'] = _hops(result, current, nodes, params.get('leader_host'), waypoints)
     plan['sources'] = _sources(plan['hops'], target, nodes, releases, sourcing)
     if not plan['hops']:
         plan['client_impact'] = 'none: no node is restarted'
@@ -236,14 +247,49 @@ def _query_splits(current, target):
     return splits[-1:]
 
 
-def _hops(result, current, nodes, leader_host):
+class _Waypoints:
+    """Turns a waypoint of the plan (1.2.307, 1.2.311, 1.2.655) into an exact release: the one distsql_hop_versions
+    names, else the newest build it stands for that a node runs or has staged, else the newest in distsql_releases."""
+
+    def __init__(self, target, nodes, releases, hop_versions, notes):
+        self.target, self.notes, self.hop_versions = target, notes, hop_versions
+        self.on_nodes = [state['version'] for node in nodes for state in (node['meta'], node['query']) if state]
+        self.on_nodes += [version for node in nodes for state in (node['meta'], node['query']) if state
+                          for version in state['staged']]
+        self.listed = [version for version, _entry in releases]
+
+    def exact(self, text):
+        version = SCHEME.as_version(text)
+        if text not in WAYPOINT_RANGES or version == self.target:
+            return version
+        if text in self.hop_versions:
+            return self._named(text)
+        for where, known in (('a node runs or has staged it', self.on_nodes), ('distsql_releases', self.listed)):
+            builds = [build for build in known if waypoint_accepts(text, build)]
+            if builds:
+                self.notes.append('waypoint %s is %s (%s)' % (text, max(builds).tag, where))
+                return max(builds)
+        raise PlanRefused('the path to %s passes databend waypoint %s (builds %s): name the exact release in '
+                          'distsql_hop_versions, e.g. {"%s": "%s-nightly"}, or list it in distsql_releases'
+                          % (self.target.tag, text, waypoint_range_text(text), text, text))
+
+    def _named(self, text):
+        version = _version(self.hop_versions[text], 'distsql_hop_versions %s' % text)
+        if not waypoint_accepts(text, version):
+            raise PlanRefused('distsql_hop_versions maps waypoint %s to %s, which is not one of its builds %s'
+                              % (text, version.tag, waypoint_range_text(text)))
+        self.notes.append('waypoint %s is %s (distsql_hop_versions)' % (text, version.tag))
+        return version
+
+
+def _hops(result, current, nodes, leader_host, waypoints):
     order = ('meta', 'query') if result['order'] == 'meta_first' else ('query', 'meta')
     hops = []
     for component in order:
         previous = current[component]
         for text in _component_hops(result, component):
-            # plan_databend names waypoints v1.2.307; the hop takes the tag as the binaries print it
-            version = SCHEME.as_version(text.lstrip('v'))
+            # plan_databend names waypoints v1.2.307; the hop takes the exact release the binaries print
+            version = waypoints.exact(text.lstrip('v'))
             if version == previous:
                 continue
             hops.append({'index': len(hops), 'component': component, 'version': version.tag,
@@ -252,6 +298,26 @@ def _hops(result, current, nodes, leader_host):
                          'finalize_after': False})
             previous = version
     return hops
+
+
+def _offline_hops(result, current, nodes, waypoints):
+    """One hop per step, on every host that runs a component the step moves."""
+    hops, previous = [], dict(current)
+    for step in result['steps']:
+        version = waypoints.exact(step['version'])
+        components = step['components']
+        hosts = [node['host'] for node in nodes if any(node[c] is not None for c in components)]
+        hops.append({'index': len(hops), 'component': '+'.join(components), 'components': components,
+                     'offline': True, 'version': version.tag,
+                     'from_version': ', '.join('%s %s' % (c, previous[c].tag) for c in components),
+                     'hosts': hosts, 'kind': 'upgrade', 'series': None, 'finalization_needed': False,
+                     'hold': False, 'finalize_after': False})
+        previous.update((c, version) for c in components)
+    return hops
+
+
+def _hop_components(hop):
+    return hop.get('components') or [hop['component']]
 
 
 def _hop_hosts(nodes, component, leader_host):
@@ -268,7 +334,8 @@ def _sources(hops, target, nodes, releases, sourcing):
         version = SCHEME.as_version(hop['version'])
         if version.tag in seen:
             continue
-        missing = [node for node in nodes if node['host'] in hop['hosts'] and version not in node[hop['component']]['staged']]
+        missing = [node for node in nodes if node['host'] in hop['hosts']
+                   and any(node[c] is not None and version not in node[c]['staged'] for c in _hop_components(hop))]
         if missing:
             seen.add(version.tag)
             sources.append(source_for(version, target, releases, sourcing))

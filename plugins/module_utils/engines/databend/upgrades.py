@@ -21,6 +21,25 @@ _QUERY_FUSE_PATH_CHANGE = (1, 2, 709)
 _META_V002_DROPPED = (1, 2, 769)
 _META_V003_FIRST = (1, 2, 547)
 _META_V002_WAYPOINT = '1.2.655'
+# The builds each waypoint stands for: a query stop is that release (any build suffix); the meta data-version
+# waypoint is any build that reads V002 and writes V003 or later.
+WAYPOINT_RANGES = {
+    '1.2.307': ((1, 2, 307), (1, 2, 308)),
+    '1.2.311': ((1, 2, 311), (1, 2, 312)),
+    _META_V002_WAYPOINT: (_META_V003_FIRST, _META_V002_DROPPED),
+}
+_MIN_KEYS = {'query': 'min_compatible_metasrv_version', 'meta': 'min_compatible_client_version'}
+
+
+def waypoint_accepts(waypoint, version):
+    """Whether ``version`` (a Version) is a build that serves as ``waypoint`` (one of WAYPOINT_RANGES)."""
+    low, high = WAYPOINT_RANGES[waypoint]
+    return low <= version.release < high
+
+
+def waypoint_range_text(waypoint):
+    low, high = WAYPOINT_RANGES[waypoint]
+    return '[%s, %s)' % ('.'.join(map(str, low)), '.'.join(map(str, high)))
 
 
 def _query_waypoints(current, target):
@@ -101,14 +120,8 @@ def _hop_names(sequence):
     return ['v%s' % info['version'].tag for info in sequence[1:-1]] + [sequence[-1]['version'].tag]
 
 
-def plan_databend(query_current, meta_current, query_target=None, meta_target=None):
-    """Plan a Databend upgrade from --cmd ver dicts; a missing target means that component stays as it is.
-
-    Extra keys: 'order' ('query_first' | 'meta_first' | None), 'states' (every query/meta pair the chosen order
-    passes through), 'meta_hops', 'meta_peers' (old/new meta pairs), 'query_offline_required' (crossing 1.2.709:
-    no mixed query versions in one tenant), 'meta_offline_required' (old and new meta cannot be peers: full stop).
-    'hops' are the query hops.
-    """
+def _endpoints(query_current, meta_current, query_target, meta_target):
+    """The normalized (current, target) infos of both components, or a finished plan (a downgrade, nothing to do)."""
     q_cur, m_cur = version_info('query', query_current), version_info('meta', meta_current)
     q_tgt = version_info('query', query_target) if query_target is not None else q_cur
     m_tgt = version_info('meta', meta_target) if meta_target is not None else m_cur
@@ -120,7 +133,73 @@ def plan_databend(query_current, meta_current, query_target=None, meta_target=No
                            % (q_cur['version'].tag, m_cur['version'].tag), **_databend_extras())
     queries = _sequence(q_cur, q_tgt, _query_waypoints(q_cur['version'], q_tgt['version']), 'min_compatible_metasrv_version')
     metas = _sequence(m_cur, m_tgt, _meta_waypoints(m_cur, m_tgt['version']), 'min_compatible_client_version')
-    return _choose_databend_order(queries, metas)
+    return queries, metas
+
+
+def plan_databend(query_current, meta_current, query_target=None, meta_target=None):
+    """Plan a rolling Databend upgrade from --cmd ver dicts; a missing target means that component stays as it is.
+
+    Extra keys: 'order' ('query_first' | 'meta_first' | None), 'states' (every query/meta pair the chosen order
+    passes through), 'meta_hops', 'meta_peers' (old/new meta pairs), 'query_offline_required' (crossing 1.2.709:
+    no mixed query versions in one tenant), 'meta_offline_required' (old and new meta cannot be peers: full stop).
+    'hops' are the query hops.
+    """
+    endpoints = _endpoints(query_current, meta_current, query_target, meta_target)
+    if isinstance(endpoints, UpgradePlan):
+        return endpoints
+    return _choose_databend_order(*endpoints)
+
+
+def plan_databend_offline(query_current, meta_current, query_target=None, meta_target=None):
+    """Plan a full-stop Databend upgrade: every node of a moving component stops, switches and starts together, so
+    no two query versions and no two meta versions ever run side by side; only the query/meta pair that runs
+    between two steps must be compatible.
+
+    Each step is one version: the query stops (1.2.307, 1.2.311) and the meta data-version waypoint, then the target.
+    A step moves the components whose own path passes that version, and the other one too (when it is older) if
+    the pair would not work together otherwise; a meta step takes query along when query is headed past it. Extra keys: 'steps' ([{version, components}]), 'states' (the pair
+    after each step, with the rule's verdict), 'order' 'offline'.
+    """
+    endpoints = _endpoints(query_current, meta_current, query_target, meta_target)
+    if isinstance(endpoints, UpgradePlan):
+        return endpoints
+    paths = dict(zip(('query', 'meta'), endpoints))
+    running = dict((component, path[0]) for component, path in paths.items())
+    steps, states = [], []
+    for version in sorted(set(info['version'] for path in paths.values() for info in path[1:])):
+        moving = [c for c in ('meta', 'query') if any(info['version'] == version for info in paths[c][1:])]
+        if moving == ['meta'] and running['query']['version'] < version <= paths['query'][-1]['version']:
+            moving = ['meta', 'query']  # every query stops while meta moves: it takes the step too
+        after = _after_step(running, paths, moving, version)
+        compatible, reason = databend_compatible(after['query'], after['meta'])
+        if not compatible:
+            others = [c for c in ('meta', 'query') if c not in moving and running[c]['version'] < version]
+            if others and paths[others[0]][-1]['version'] >= version:
+                moving = ['meta', 'query']
+                after = _after_step(running, paths, moving, version)
+                compatible, reason = databend_compatible(after['query'], after['meta'])
+        states.append({'query': after['query']['version'].tag, 'meta': after['meta']['version'].tag,
+                       'compatible': compatible, 'reason': reason})
+        if not compatible:
+            return refused('incompatible', 'the full-stop upgrade would start databend-query %s with databend-meta %s '
+                           'after the step to %s: %s' % (states[-1]['query'], states[-1]['meta'], version.tag, reason),
+                           **_databend_extras(order='offline', states=states))
+        steps.append({'version': version.tag, 'components': moving})
+        running = after
+    reason = ("upgrade databend-query %s -> %s and databend-meta %s -> %s with every node stopped (%d step%s)"
+              % (paths['query'][0]['version'].tag, paths['query'][-1]['version'].tag, paths['meta'][0]['version'].tag,
+                 paths['meta'][-1]['version'].tag, len(steps), '' if len(steps) == 1 else 's'))
+    return UpgradePlan(True, 'upgrade', [step['version'] for step in steps], reason, steps=steps,
+                       **_databend_extras(order='offline', states=states))
+
+
+def _after_step(running, paths, moving, version):
+    """The infos both components run after a step to ``version`` that moves ``moving``."""
+    after = dict(running)
+    for component in moving:
+        known = [info for info in paths[component][1:] if info['version'] == version]
+        after[component] = known[0] if known else _waypoint_info(version.tag, paths[component][-1], _MIN_KEYS[component])
+    return after
 
 
 def _choose_databend_order(queries, metas):

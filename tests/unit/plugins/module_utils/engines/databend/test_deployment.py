@@ -110,8 +110,13 @@ def test_a_resumed_run_skips_nothing_and_says_so():
 
 
 @pytest.mark.parametrize('overrides, reason', [
-    ({'flow': 'standalone'}, 'Databend runs with upgrade-multi-replica.yml (rolling); the standalone flow is not '
-                             'available for Databend yet'),
+    ({'flow': 'single_replica', 'components': ['query']}, (
+        'upgrading only databend-query breaks the compatibility rule at query 1.2.770-nightly with meta 1.2.600-nightly '
+        '(incompatible: meta 1.2.600-nightly is older than query 1.2.770-nightly min-compatible-metasrv-version '
+        '1.2.677): upgrade both components (engine_databend_components: [meta, query])')),
+    ({'hop_versions': {'1.2.655': '1.2.770-nightly'}, 'target_version': '1.2.828-nightly'}, (
+        'distsql_hop_versions maps waypoint 1.2.655 to 1.2.770-nightly, which is not one of its builds '
+        '[1.2.547, 1.2.769)')),
     ({'target_version': '1.2.900'}, 'databend 1.2.900 is newer than the releases whose min-compatible versions this '
                                     'collection knows (up to 1.2.879; 1.2.880 moved them to CalVer feature sets): check '
                                     'the compatibility by hand and upgrade to 1.2.879 or older'),
@@ -120,4 +125,88 @@ def test_a_resumed_run_skips_nothing_and_says_so():
 ])
 def test_refusals(overrides, reason):
     nodes = cluster(['1.2.600-nightly'] * 3, ['1.2.710-nightly'] * 2, min_client='0.9.41', data='V003')
+    if 'hop_versions' in overrides:
+        nodes = cluster(['1.2.500-nightly'] * 3, ['1.2.710-nightly'] * 2, min_client='0.9.41', data='V002')
     assert plan_deployment(params(overrides.pop('target_version', '1.2.770-nightly'), nodes, **overrides))['reason'] == reason
+
+
+def old_cluster():
+    """A 1.2.200 cluster on V002 meta data: no rolling order fits its way to 1.2.770 (see above)."""
+    nodes = cluster(['1.2.200-nightly'] * 3, ['1.2.200-nightly'] * 2, min_client='0.9.41', data='V002')
+    for node in nodes[3:]:
+        node['query']['min_compatible'] = '1.1.32'
+    return nodes
+
+
+def test_a_full_stop_steps_through_every_waypoint_moving_what_the_pair_needs():
+    waypoints = {'1.2.307': '1.2.307-nightly', '1.2.311': '1.2.311-nightly', '1.2.655': '1.2.655-nightly'}
+    plan = plan_deployment(params('1.2.770-nightly', old_cluster(), flow='single_replica', hop_versions=waypoints))
+    assert plan['allowed'] is True, plan['reason']
+    assert plan['order'] == 'offline'
+    every_host = ['node1', 'node2', 'node3', 'node4', 'node5']
+    assert [(hop['component'], hop['version'], hop['from_version'], hop['hosts']) for hop in plan['hops']] == [
+        ('meta+query', '1.2.307-nightly', 'meta 1.2.200-nightly, query 1.2.200-nightly', every_host),
+        ('query', '1.2.311-nightly', 'query 1.2.307-nightly', ['node4', 'node5']),
+        ('meta+query', '1.2.655-nightly', 'meta 1.2.307-nightly, query 1.2.311-nightly', every_host),
+        ('meta+query', '1.2.770-nightly', 'meta 1.2.655-nightly, query 1.2.655-nightly', every_host)]
+    assert all(hop['offline'] for hop in plan['hops'])
+    assert [(state['query'], state['meta']) for state in plan['states']] == [
+        ('1.2.307', '1.2.307'), ('1.2.311', '1.2.307'), ('1.2.655', '1.2.655'), ('1.2.770-nightly', '1.2.770-nightly')]
+    assert [source['version'] for source in plan['sources']] == [
+        '1.2.307-nightly', '1.2.311-nightly', '1.2.655-nightly', '1.2.770-nightly']
+    assert 'waypoint 1.2.307 is 1.2.307-nightly (distsql_hop_versions)' in plan['notes']
+
+
+def test_a_waypoint_nobody_names_is_refused_with_the_builds_it_stands_for():
+    plan = plan_deployment(params('1.2.770-nightly', old_cluster(), flow='single_replica'))
+    assert plan['allowed'] is False
+    assert plan['reason'] == (
+        'the path to 1.2.770-nightly passes databend waypoint 1.2.307 (builds [1.2.307, 1.2.308)): name the exact '
+        'release in distsql_hop_versions, e.g. {"1.2.307": "1.2.307-nightly"}, or list it in distsql_releases')
+
+
+def test_a_waypoint_comes_from_a_staged_build_or_the_listed_releases():
+    nodes = cluster(['1.2.500-nightly'] * 3, ['1.2.500-nightly'] * 2, min_client='0.9.41', data='V002')
+    nodes[0]['meta']['staged_releases'] = ['1.2.600-nightly']
+    listed = [{'version': '1.2.650-nightly', 'url': 'http://mirror/650.tar.gz', 'sha256': SHA}]
+    plan = plan_deployment(params('1.2.828-nightly', nodes, flow='single_replica', releases=listed))
+    assert plan['allowed'] is True, plan['reason']
+    assert [(hop['component'], hop['version']) for hop in plan['hops']] == [
+        ('meta+query', '1.2.600-nightly'), ('meta+query', '1.2.828-nightly')]
+    assert 'waypoint 1.2.655 is 1.2.600-nightly (a node runs or has staged it)' in plan['notes']
+    nodes[0]['meta']['staged_releases'] = []
+    plan = plan_deployment(params('1.2.828-nightly', nodes, flow='single_replica', releases=listed))
+    assert [(hop['component'], hop['version']) for hop in plan['hops']][:1] == [('meta+query', '1.2.650-nightly')]
+    assert 'waypoint 1.2.655 is 1.2.650-nightly (distsql_releases)' in plan['notes']
+
+
+def test_crossing_the_fuse_path_change_is_one_full_stop_step():
+    nodes = cluster(['1.2.680-nightly'] * 3, ['1.2.680-nightly'] * 2)
+    plan = plan_deployment(params('1.2.770-nightly', nodes, flow='single_replica'))
+    assert plan['allowed'] is True, plan['reason']
+    assert [(hop['component'], hop['components'], hop['hosts']) for hop in plan['hops']] == [
+        ('meta+query', ['meta', 'query'], ['node1', 'node2', 'node3', 'node4', 'node5'])]
+    assert plan['query_splits'] == []
+
+
+def test_standalone_moves_both_components_of_its_one_host_in_one_step():
+    nodes = [{'host': 'node1', 'meta': meta('1.2.680-nightly'), 'query': query('1.2.770-nightly', min_meta='1.2.677')}]
+    plan = plan_deployment(params('1.2.828-nightly', nodes, flow='standalone'))
+    assert plan['allowed'] is True, plan['reason']
+    assert [(hop['component'], hop['version'], hop['from_version'], hop['hosts']) for hop in plan['hops']] == [
+        ('meta+query', '1.2.828-nightly', 'meta 1.2.680-nightly, query 1.2.770-nightly', ['node1'])]
+    assert plan['client_impact'].startswith('an outage of every step')
+
+
+def test_a_full_stop_of_the_query_only_leaves_the_meta_hosts_out():
+    nodes = cluster(['1.2.828-nightly'] * 3, ['1.2.770-nightly'] * 2)
+    plan = plan_deployment(params('1.2.828-nightly', nodes, flow='single_replica', components=['query']))
+    assert plan['allowed'] is True, plan['reason']
+    assert [(hop['component'], hop['hosts']) for hop in plan['hops']] == [('query', ['node4', 'node5'])]
+
+
+def test_a_full_stop_of_the_meta_only_runs_on_the_meta_hosts():
+    nodes = cluster(['1.2.680-nightly'] * 3, ['1.2.770-nightly'] * 2)
+    plan = plan_deployment(params('1.2.828-nightly', nodes, flow='single_replica', components=['meta']))
+    assert plan['allowed'] is True, plan['reason']
+    assert [(hop['component'], hop['hosts']) for hop in plan['hops']] == [('meta', ['node1', 'node2', 'node3'])]
