@@ -303,7 +303,7 @@ def _hops(result, current, nodes, leader_host, waypoints):
 def _offline_hops(result, current, nodes, waypoints):
     """One hop per step, on every host that runs a component the step moves."""
     hops, previous = [], dict(current)
-    for step in result['steps']:
+    for step in result.get('steps', []):
         version = waypoints.exact(step['version'])
         components = step['components']
         hosts = [node['host'] for node in nodes if any(node[c] is not None for c in components)]

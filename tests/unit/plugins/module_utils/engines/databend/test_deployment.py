@@ -210,3 +210,10 @@ def test_a_full_stop_of_the_meta_only_runs_on_the_meta_hosts():
     plan = plan_deployment(params('1.2.828-nightly', nodes, flow='single_replica', components=['meta']))
     assert plan['allowed'] is True, plan['reason']
     assert [(hop['component'], hop['hosts']) for hop in plan['hops']] == [('meta', ['node1', 'node2', 'node3'])]
+
+
+def test_a_full_stop_on_the_target_already_has_no_hop():
+    nodes = [{'host': 'node1', 'meta': meta('1.2.828-nightly'), 'query': query('1.2.828-nightly', min_meta='1.2.770')}]
+    plan = plan_deployment(params('1.2.828-nightly', nodes, flow='standalone'))
+    assert plan['allowed'] is True, plan['reason']
+    assert plan['hops'] == [] and plan['client_impact'] == 'none: no node is restarted'
