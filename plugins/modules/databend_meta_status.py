@@ -55,10 +55,12 @@ options:
     description:
       - V(none) reads once and returns the judgement without failing.
       - V(quorum) waits until the cluster has quorum.
+      - V(all_voters) waits until the cluster has quorum and every node of O(admin_urls) answers (none is down):
+        the condition before a meta node stops, and after a full stop.
       - V(caught_up) waits until O(node) is caught up (and the cluster has quorum).
     type: str
     default: none
-    choices: [none, quorum, caught_up]
+    choices: [none, quorum, all_voters, caught_up]
   max_lag:
     description:
       - How many log indexes O(node)'s C(last_applied.index) may be behind the leader's to count as caught up.
@@ -168,6 +170,11 @@ quorum:
   returned: success, and on a wait timeout
   type: bool
   sample: true
+all_voters:
+  description: The cluster has quorum and every node of O(admin_urls) answers.
+  returned: success, and on a wait timeout
+  type: bool
+  sample: true
 caught_up:
   description: O(node) is caught up.
   returned: when O(node) is given
@@ -184,7 +191,8 @@ node_id:
   type: int
   sample: 2
 healthy:
-  description: The O(wait_for) condition holds (RV(quorum) for V(none) and V(quorum), RV(caught_up) for V(caught_up)).
+  description: The O(wait_for) condition holds (RV(quorum) for V(none) and V(quorum), RV(all_voters) for
+    V(all_voters), RV(caught_up) for V(caught_up)).
   returned: success, and on a wait timeout
   type: bool
   sample: true
@@ -221,8 +229,9 @@ from ansible_collections.distsql.upgrade.plugins.module_utils.engines import get
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, WaitTimeout
 from ansible_collections.distsql.upgrade.plugins.module_utils.waiter import WAIT_ARGUMENT_SPEC, poll
 
-CONDITION = {'none': 'quorum', 'quorum': 'quorum', 'caught_up': 'caught_up'}
-DESCRIBE = {'quorum': 'the meta cluster to have quorum', 'caught_up': 'meta node %s to catch up with the leader'}
+CONDITION = {'none': 'quorum', 'quorum': 'quorum', 'all_voters': 'all_voters', 'caught_up': 'caught_up'}
+DESCRIBE = {'quorum': 'the meta cluster to have quorum', 'all_voters': 'every meta node to answer in a cluster with quorum',
+            'caught_up': 'meta node %s to catch up with the leader'}
 
 
 def normalized_params(module, admin_api):
@@ -283,7 +292,7 @@ def main():
         admin_urls=dict(type='list', elements='str', required=True),
         expected_voters=dict(type='int'),
         node=dict(type='str'),
-        wait_for=dict(type='str', default='none', choices=['none', 'quorum', 'caught_up']),
+        wait_for=dict(type='str', default='none', choices=['none', 'quorum', 'all_voters', 'caught_up']),
         max_lag=dict(type='int', default=10),
     )
     engine = get_engine('databend_meta')

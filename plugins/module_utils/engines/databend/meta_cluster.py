@@ -121,7 +121,8 @@ def judge(observations, expected_voters=None, node=None, max_lag=DEFAULT_MAX_LAG
     """The cluster as plain data from read_statuses() observations.
 
     expected_voters: the voter count quorum requires (None: any). node: the URL of the node whose catch-up is judged.
-    Returns leader, leader_url, voters, nodes, down, quorum, quorum_reasons and, with ``node``: node_id, lag,
+    Returns leader, leader_url, voters, nodes, down, quorum, quorum_reasons, all_voters (quorum and every node
+    answers), all_voters_reasons and, with ``node``: node_id, lag,
     caught_up, caught_up_reasons (the quorum reasons first). Reasons are short phrases, '; '-joined by callers.
     """
     nodes = [node_entry(observation) for observation in observations]
@@ -146,6 +147,8 @@ def judge(observations, expected_voters=None, node=None, max_lag=DEFAULT_MAX_LAG
         'quorum': not reasons,
         'quorum_reasons': reasons,
     }
+    judgement['all_voters_reasons'] = reasons + ['%s does not answer' % url for url in judgement['down']]
+    judgement['all_voters'] = not judgement['all_voters_reasons']
     if node is not None:
         judgement.update(_catch_up(judgement, nodes, leader_entry, node, max_lag))
     return judgement

@@ -127,11 +127,13 @@ def test_healthy_cluster():
     assert judgement['voters'] == [1, 2, 3] and judgement['down'] == []
     assert [entry['last_applied_index'] for entry in judgement['nodes']] == [812, 810, 812]
     assert 'caught_up' not in judgement and 'lag' not in judgement
+    assert judgement['all_voters'] is True and judgement['all_voters_reasons'] == []
 
 
 def test_quorum_with_one_node_down_lists_it():
     judgement = judge(seen(HEALTHY[0], None, HEALTHY[2]), expected_voters=3)
     assert judgement['quorum'] is True and judgement['down'] == [URLS[1]]
+    assert judgement['all_voters'] is False and judgement['all_voters_reasons'] == ['%s does not answer' % URLS[1]]
     assert judgement['nodes'][1] == {'url': URLS[1], 'error': 'GET %s/v1/cluster/status failed: [Errno 111] '
                                                               'Connection refused' % URLS[1]}
 
