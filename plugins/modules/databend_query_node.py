@@ -66,6 +66,12 @@ options:
       - Byte size of O(log_file) before the start (RV(log_size) of a run before it); only what follows is read.
     type: int
     default: 0
+  service:
+    description:
+      - The systemd unit of the node (run on the node itself). While waiting, a unit that is no longer running
+        (C(failed) or C(inactive): the process exited, for example on a refused handshake) ends the wait at once
+        with its state and exit status instead of waiting out O(timeout).
+    type: str
   expected_version:
     description:
       - The version the node must run, such as C(1.2.770-nightly); its C(binary_version) must start with
@@ -153,6 +159,12 @@ log_rotated:
   returned: success, and on a failure after a check
   type: bool
   sample: false
+exited:
+  description: Why O(service) is no longer running (its state, result and exit status); C(null) while it runs or
+    without O(service).
+  returned: success, and on a failure after a check
+  type: str
+  sample: unit failed (failed, result exit-code, exit status 209)
 healthy:
   description: The node is ready.
   returned: success, and on a failure after a check
@@ -200,8 +212,9 @@ QUERY_NODE = ENGINE.capability('query_node')
 class Checker:
     """One check: the node's health and list, the other nodes' lists, the new log lines."""
 
-    def __init__(self, params):
+    def __init__(self, params, module):
         self.params = params
+        self.module = module
         self.request = ADMIN_API.request_options(params)
         self.log = QUERY_NODE.LogScanner(params['log_file'], params['log_offset']) if params['log_file'] else None
         self.start = time.monotonic()
@@ -215,8 +228,17 @@ class Checker:
         log_errors, log_size = self.log.scan() if self.log else ([], None)
         state = QUERY_NODE.judge(own, others, log_errors, params['address'], params['expected_version'])
         state.update(log_errors=log_errors, log_size=log_size, log_rotated=bool(self.log and self.log.rotated),
-                     reason='; '.join(state.pop('reasons')) or None)
+                     reason='; '.join(state.pop('reasons')) or None, exited=self.unit_exited())
         return state
+
+    def unit_exited(self):
+        if not self.params['service']:
+            return None
+        argv = ['systemctl', 'show', '--property=' + ','.join(QUERY_NODE.UNIT_PROPERTIES), self.params['service']]
+        rc, out, err = self.module.run_command(argv)
+        if rc != 0:
+            raise DistsqlError('%s failed (rc %d): %s' % (' '.join(argv), rc, (err or out).strip()))
+        return QUERY_NODE.unit_exited(QUERY_NODE.parse_unit_show(out))
 
 
 def trace_entry(state):
@@ -249,6 +271,9 @@ def wait_ready(checker):
             raise state['endpoint_error']
         if state['log_errors']:
             raise DetailedError(handshake_failure(params, state), state)
+        if state['exited'] and not state['healthy']:
+            raise DetailedError('databend-query at %s is not running, which waiting will not change: %s %s'
+                                % (params['admin_url'], params['service'], state['exited']), state)
         return state['healthy']
 
     return poll(observe, satisfied, params, 'databend-query at %s to be ready' % params['admin_url'],
@@ -275,6 +300,7 @@ def main():
         cluster_admin_urls=dict(type='list', elements='str', default=[]),
         log_file=dict(type='path'),
         log_offset=dict(type='int', default=0),
+        service=dict(type='str'),
         expected_version=dict(type='str'),
         wait_for=dict(type='str', default='ready', choices=['none', 'ready']),
     )
@@ -282,7 +308,7 @@ def main():
     argument_spec.update(copy.deepcopy(ADMIN_API.HTTP_ARGUMENT_SPEC))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
-        checker = Checker(normalized_params(module))
+        checker = Checker(normalized_params(module), module)
         if checker.params['wait_for'] == 'none':
             result = poll(checker.observe, None, checker.params, 'one read')
         else:

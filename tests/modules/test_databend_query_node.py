@@ -4,6 +4,7 @@
 tests/unit/fixtures/databend/query_cluster_list_v1.2.709_constructed.json); the log lines are those of section 5.
 """
 import json
+import os
 import random
 import socket
 import string
@@ -220,3 +221,31 @@ def test_query_node_in_check_mode(query, log_file, module_runner):
     query.lists = [lambda _n: [entry()]]
     result = module_runner("databend_query_node", args(query, log_file), check_mode=True)
     assert result.get("failed") is not True and result["healthy"] is True and result["changed"] is False
+
+
+def fake_systemctl(directory, properties):
+    """A systemctl on PATH whose `show` prints ``properties`` (the unit of a process that exited)."""
+    script = directory / "systemctl"
+    script.write_text("#!/bin/sh\nprintf '%s\\n'\n" % "\\n".join("%s=%s" % item for item in properties.items()))
+    script.chmod(0o755)
+    return str(directory)
+
+
+def test_a_query_process_that_exited_fails_at_once_with_its_unit_state(query, log_file, module_runner, tmp_path,
+                                                                       monkeypatch):
+    query.health = (503, "")
+    exited = {"ActiveState": "failed", "SubState": "failed", "Result": "exit-code", "ExecMainStatus": "209"}
+    monkeypatch.setenv("PATH", fake_systemctl(tmp_path, exited) + ":" + os.environ["PATH"])
+    result = module_runner("databend_query_node", args(query, log_file, service="databend-query", timeout=60))
+    assert result["failed"] is True
+    assert result["msg"] == ("databend-query at %s is not running, which waiting will not change: databend-query "
+                             "unit failed (failed, result exit-code, exit status 209)" % query.url)
+    assert result["checks"] == 1 and result["elapsed"] < 30
+
+
+def test_a_running_unit_is_waited_for(query, log_file, module_runner, tmp_path, monkeypatch):
+    query.lists = [lambda _n: [entry()]]
+    running = {"ActiveState": "active", "SubState": "running", "Result": "success", "ExecMainStatus": "0"}
+    monkeypatch.setenv("PATH", fake_systemctl(tmp_path, running) + ":" + os.environ["PATH"])
+    result = module_runner("databend_query_node", args(query, log_file, service="databend-query"))
+    assert result.get("failed") is not True and result["healthy"] is True and result["exited"] is None

@@ -138,6 +138,22 @@ def read_own(url, opener=None, **request):
     return own
 
 
+UNIT_PROPERTIES = ('ActiveState', 'SubState', 'Result', 'ExecMainStatus')
+
+
+def parse_unit_show(text):
+    """{property: value} of ``systemctl show --property=...`` output (KEY=VALUE lines)."""
+    return dict(line.split('=', 1) for line in text.splitlines() if '=' in line)
+
+
+def unit_exited(properties):
+    """Why the unit is no longer running (it exited or was stopped), or None while it is starting or running."""
+    if properties.get('ActiveState') not in ('failed', 'inactive'):
+        return None
+    return ('unit %s (%s, result %s, exit status %s)' % (properties.get('ActiveState'), properties.get('SubState', '?'),
+                                                          properties.get('Result', '?'), properties.get('ExecMainStatus', '?')))
+
+
 def handshake_lines(text):
     """The lines of ``text`` that carry a handshake failure marker, without their line ends."""
     return [line.rstrip('\r\n')[:LINE_LIMIT] for line in text.splitlines()
