@@ -69,7 +69,7 @@ options:
   service:
     description:
       - The systemd unit of the node (run on the node itself). While waiting, a unit that is no longer running
-        (C(failed) or C(inactive): the process exited, for example on a refused handshake) ends the wait at once
+        (C(failed) or C(inactive), the process exited, for example on a refused handshake) ends the wait at once
         with its state and exit status instead of waiting out O(timeout).
     type: str
   expected_version:
