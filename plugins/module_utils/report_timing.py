@@ -16,7 +16,7 @@ import datetime
 
 
 def _release(text):
-    return tuple(int(part) for part in str(text).split('-')[0].lstrip('vV').split('.')[:3])
+    return tuple(int(part) for part in str(text).split('-', maxsplit=1)[0].lstrip('vV').split('.')[:3])
 
 
 def _crossing_hops(plan, release):

@@ -271,7 +271,6 @@ class Swap:
                 self.remove_old_image(previous['Image'])
         return self.finish()
 
-
     def remove_old_image(self, image_id):
         try:
             self.docker.remove_image(image_id)

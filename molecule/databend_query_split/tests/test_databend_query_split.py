@@ -17,9 +17,8 @@ def test_the_report_measured_the_split(run_reports, show):
     splits = report["query_splits"]
     show("query cluster split: %s" % splits)
     assert len(splits) == 1 and splits[0]["release"] == "1.2.671", splits
-    first, last = [entry for entry in checks.node_entries(report, "node2", "upgraded")], \
-        [entry for entry in checks.node_entries(report, "node3", "upgraded")]
-    assert first and last, report["nodes"]
+    upgraded = [checks.node_entries(report, name, "upgraded") for name in ("node2", "node3")]
+    assert all(upgraded), report["nodes"]
     assert (splits[0]["first_on_new"], splits[0]["last_on_old"]) == ("node2", "node3"), splits
     assert splits[0]["seconds"] > 0, splits
 

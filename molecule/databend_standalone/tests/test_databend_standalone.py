@@ -7,8 +7,8 @@ TARGET = "1.2.828-nightly"
 
 def test_the_plan_is_one_offline_step_for_both_components(run_reports, show):
     plan = run_reports[0]["plan"]
-    show("order %s; hops %s; clients: %s" % (plan["order"], [(hop["component"], hop["version"]) for hop in plan["hops"]],
-                                            plan["client_impact"]))
+    hops = [(hop["component"], hop["version"]) for hop in plan["hops"]]
+    show("order %s; hops %s; clients: %s" % (plan["order"], hops, plan["client_impact"]))
     assert plan["order"] == "offline", plan["order"]
     assert [(hop["component"], hop["version"], hop["hosts"]) for hop in plan["hops"]] == [
         ("meta+query", TARGET, ["node1"])], plan["hops"]

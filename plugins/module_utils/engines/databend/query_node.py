@@ -150,8 +150,9 @@ def unit_exited(properties):
     """Why the unit is no longer running (it exited or was stopped), or None while it is starting or running."""
     if properties.get('ActiveState') not in ('failed', 'inactive'):
         return None
-    return ('unit %s (%s, result %s, exit status %s)' % (properties.get('ActiveState'), properties.get('SubState', '?'),
-                                                          properties.get('Result', '?'), properties.get('ExecMainStatus', '?')))
+    return 'unit %s (%s, result %s, exit status %s)' % (
+        properties.get('ActiveState'), properties.get('SubState', '?'), properties.get('Result', '?'),
+        properties.get('ExecMainStatus', '?'))
 
 
 def handshake_lines(text):
