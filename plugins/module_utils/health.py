@@ -77,8 +77,8 @@ def _host_of(address):
 
 def node_is_ready(node, expected_build=None):
     """Live, part of the quorum (available), not draining and, if asked, on the expected build."""
-    return (node['is_live'] is True and node['is_available'] is True and not node.get('is_draining')
-            and (expected_build is None or node.get('build') == expected_build))
+    on_build = expected_build is None or node.get('build') == expected_build
+    return node['is_live'] is True and node['is_available'] is True and not node.get('is_draining') and on_build
 
 
 def condition_met(condition, nodes, summary, node_ref=None, expected_build=None):
@@ -88,8 +88,8 @@ def condition_met(condition, nodes, summary, node_ref=None, expected_build=None)
     if condition == 'all_live':
         return summary['all_live']
     if condition == 'same_build':
-        return (summary['all_live'] and summary['same_build']
-                and (expected_build is None or summary['builds'] == [expected_build]))
+        on_build = expected_build is None or summary['builds'] == [expected_build]
+        return summary['all_live'] and summary['same_build'] and on_build
     node = find_node(nodes, node_ref)
     if condition == 'node_not_live':
         return node is None or node['is_live'] is not True

@@ -300,8 +300,8 @@ def _node_warnings(nodes, cluster_nodes):
             warnings.append('%s is not live: its version is that of its binary, %s' % (node['host'], node['installed'].tag))
     matched = set(id(node['member']) for node in nodes if node['member'] is not None)
     for member in cluster_nodes:
-        if (id(member) not in matched and member.get('membership') != 'decommissioned'
-                and member.get('is_live') is True):
+        outside_the_play = id(member) not in matched and member.get('membership') != 'decommissioned'
+        if outside_the_play and member.get('is_live') is True:
             warnings.append('the cluster has live node n%s (%s, %s) that is not in the play: it is not upgraded'
                             % (member['id'], member.get('address'), member.get('build')))
     return warnings

@@ -55,7 +55,7 @@ options:
     description:
       - V(none) reads once and returns the judgement without failing.
       - V(quorum) waits until the cluster has quorum.
-      - V(all_voters) waits until the cluster has quorum and every node of O(admin_urls) answers (none is down):
+      - V(all_voters) waits until the cluster has quorum and every node of O(admin_urls) answers (none is down),
         the condition before a meta node stops, and after a full stop.
       - V(caught_up) waits until O(node) is caught up (and the cluster has quorum).
     type: str

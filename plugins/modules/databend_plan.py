@@ -99,9 +99,9 @@ options:
         type: str
   hop_versions:
     description:
-      - The exact release of a waypoint, keyed by the waypoint (C({"1.2.307": "1.2.307-nightly"})). Without one, a
+      - 'The exact release of a waypoint, keyed by the waypoint (C({"1.2.307": "1.2.307-nightly"})). Without one, a
         waypoint is the newest of its builds that a node runs or has staged, else the newest in O(releases); the
-        run is refused when none is known.
+        run is refused when none is known.'
     type: dict
     default: {}
   release_url_template:

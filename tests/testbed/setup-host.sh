@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-packages=(podman runc mmdebstrap uidmap openssh-client iptables iproute2)
+packages=(podman runc mmdebstrap uidmap openssh-client iptables iproute2 chromium)
 missing=()
 for package in "${packages[@]}"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)

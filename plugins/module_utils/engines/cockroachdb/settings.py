@@ -142,8 +142,9 @@ def parse_duration(text):
     match = _INTERVAL.match(value)
     if not match or not (match.group('days') or match.group('hours')):
         return None
-    micros = round((int(match.group('days') or 0) * 86400 + int(match.group('hours') or 0) * 3600
-                    + int(match.group('minutes') or 0) * 60 + float(match.group('seconds') or 0)) * 1e6)
+    hours = int(match.group('days') or 0) * 24 + int(match.group('hours') or 0)
+    total = (hours * 60 + int(match.group('minutes') or 0)) * 60 + float(match.group('seconds') or 0)
+    micros = round(total * 1e6)
     return _seconds(-micros if match.group('sign') else micros)
 
 

@@ -334,8 +334,9 @@ def _sources(hops, target, nodes, releases, sourcing):
         version = SCHEME.as_version(hop['version'])
         if version.tag in seen:
             continue
-        missing = [node for node in nodes if node['host'] in hop['hosts']
-                   and any(node[c] is not None and version not in node[c]['staged'] for c in _hop_components(hop))]
+        in_hop = [node for node in nodes if node['host'] in hop['hosts']]
+        missing = [node for node in in_hop
+                   if any(node[c] is not None and version not in node[c]['staged'] for c in _hop_components(hop))]
         if missing:
             seen.add(version.tag)
             sources.append(source_for(version, target, releases, sourcing))

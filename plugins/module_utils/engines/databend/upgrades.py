@@ -157,8 +157,9 @@ def plan_databend_offline(query_current, meta_current, query_target=None, meta_t
 
     Each step is one version: the query stops (1.2.307, 1.2.311) and the meta data-version waypoint, then the target.
     A step moves the components whose own path passes that version, and the other one too (when it is older) if
-    the pair would not work together otherwise; a meta step takes query along when query is headed past it. Extra keys: 'steps' ([{version, components}]), 'states' (the pair
-    after each step, with the rule's verdict), 'order' 'offline'.
+    the pair would not work together otherwise; a meta step takes query along when query is headed past it. Extra
+    keys: 'steps' ([{version, components}]), 'states' (the pair after each step, with the rule's verdict), 'order'
+    'offline'.
     """
     endpoints = _endpoints(query_current, meta_current, query_target, meta_target)
     if isinstance(endpoints, UpgradePlan):
