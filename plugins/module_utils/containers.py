@@ -192,8 +192,9 @@ def run_argv(inspect, image_inspect, image, docker='docker'):
     config, host = _config(inspect), _host(inspect)
     image_config = (image_inspect or {}).get('Config') or {}
     process_flags, arguments = _process_flags(config, image_config)
-    return ([docker, 'run', '--detach', '--name', container_name(inspect)] + _config_flags(inspect, config, image_config)
-            + _host_flags(host) + _anonymous_volume_flags(inspect) + process_flags + [image] + arguments)
+    head = [docker, 'run', '--detach', '--name', container_name(inspect)]
+    flags = _config_flags(inspect, config, image_config) + _host_flags(host) + _anonymous_volume_flags(inspect)
+    return head + flags + process_flags + [image] + arguments
 
 
 def _flatten(value, prefix=''):

@@ -21,8 +21,9 @@ def _release(text):
 
 def _crossing_hops(plan, release):
     """The query hops of the plan whose step crosses ``release``."""
+    crossed = _release(release)
     return [hop for hop in plan.get('hops') or [] if hop.get('component') == 'query'
-            and _release(hop['from_version']) < _release(release) <= _release(hop['version'])]
+            if _release(hop['from_version']) < crossed <= _release(hop['version'])]
 
 
 def _phases(nodes, hop_index, phase):

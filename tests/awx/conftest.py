@@ -6,7 +6,7 @@ from tests.awx.lab import extension_path, start_lab
 
 @pytest.fixture
 def wrapper_lab():
-    """A stand-in whose project is the wrapper project (extensions/awx/project of the installed collection)."""
+    """A stand-in whose project is the wrapper project (extensions/awx/project of the source tree)."""
     lab = start_lab(extension_path('project'))
     yield lab
     lab.standin.stop()

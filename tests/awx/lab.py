@@ -1,4 +1,4 @@
-"""Running extensions/awx/configure_awx.yml, from the installed collection, against the AWX stand-in."""
+"""Running extensions/awx/configure_awx.yml, from the source tree, against the AWX stand-in."""
 import json
 import os
 import re
@@ -24,8 +24,12 @@ def awx_collections_path():
     return path
 
 
+SOURCE_TREE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def extension_path(*parts):
-    return os.path.join(installed_collection(), 'extensions', 'awx', *parts)
+    """extensions/awx of the source tree: it is not built into the collection (see galaxy.yml build_ignore)."""
+    return os.path.join(SOURCE_TREE, 'extensions', 'awx', *parts)
 
 
 def load_json(path):

@@ -2,7 +2,7 @@
 second run changes nothing."""
 import os
 
-from tests.awx.lab import ENTRY_POINTS, extension_path, survey_file
+from tests.awx.lab import ENTRY_POINTS, extension_path, installed_collection, survey_file
 
 WORKFLOW_NAME = 'distsql rolling upgrade with approval'
 TEMPLATE_NAMES = {'precheck': 'distsql precheck', 'upgrade-multi-replica': 'distsql rolling upgrade',
@@ -112,6 +112,7 @@ def test_second_run_changes_nothing_and_only_reads(configured_twice):
     assert [record['task'] for record in second.records if record['result'].get('changed')] == []
 
 
-def test_the_collection_ships_the_extension():
+def test_the_source_tree_has_the_extension_and_the_built_collection_does_not():
+    assert not os.path.exists(os.path.join(installed_collection(), 'extensions'))
     assert os.path.isfile(extension_path('project', 'collections', 'requirements.yml'))
     assert sorted(name[:-5] for name in os.listdir(extension_path('surveys'))) == sorted(ENTRY_POINTS + ('workflow-rolling-upgrade',))
