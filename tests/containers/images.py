@@ -23,7 +23,8 @@ import tempfile
 import time
 
 from .docker import ContainerLabError, docker, log, work_dir
-from tests.testbed import provision  # noqa: F401  pylint: disable=unused-import  (puts the testbed directory on sys.path for `sim`)
+# provision puts the testbed directory on sys.path, for the simulator package `sim`
+from tests.testbed import provision  # noqa: F401  pylint: disable=unused-import
 from sim import kwdb_packages, releases  # pylint: disable=wrong-import-order
 from sim.build import build_zipapp  # pylint: disable=wrong-import-order
 
