@@ -14,6 +14,8 @@ __metaclass__ = type
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.versions import SCHEME
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
 
+# The key of the other side's minimum in each component's --cmd ver output.
+MIN_KEYS = {'query': 'min_compatible_metasrv_version', 'meta': 'min_compatible_client_version'}
 _INF = (float('inf'),)
 # (self range, accepted peer range): the newer meta of a pair decides. Rows 3-5 are the docs table; rows 1-2 come from
 # src/meta/ver/compat_docs/meta_to_meta.txt (1.2.769 dropped V002 peers, 1.2.929 needs peers >= 1.2.818).
@@ -40,7 +42,7 @@ def version_info(component, info):
     if not isinstance(info, dict) or 'version' not in info:
         raise DistsqlError("databend-%s version info must be a dict with a 'version' key, got %r" % (component, info))
     normalized = dict((str(key).replace('-', '_'), value) for key, value in info.items())
-    required = 'min_compatible_metasrv_version' if component == 'query' else 'min_compatible_client_version'
+    required = MIN_KEYS[component]
     if required not in normalized:
         raise DistsqlError("databend-%s version info lacks %r: %r" % (component, required, info))
     normalized['version'] = SCHEME.as_version(normalized['version'])

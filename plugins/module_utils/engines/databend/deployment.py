@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend import known_versions
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.compat import MIN_KEYS
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.upgrades import (
     WAYPOINT_RANGES, plan_databend, plan_databend_offline, waypoint_accepts, waypoint_range_text)
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.versions import SCHEME
@@ -22,7 +23,6 @@ from ansible_collections.distsql.upgrade.plugins.module_utils.release_plan impor
     PlanRefused, release_entries, release_sourcing, source_for)
 
 COMPONENTS = ('meta', 'query')
-MIN_KEYS = {'query': 'min_compatible_metasrv_version', 'meta': 'min_compatible_client_version'}
 # query releases that move the cluster registration key (__fd_clusters_v2.._v6): query nodes on either side of one
 # do not see each other (flow-surfaces-databend.md 4.2)
 QUERY_PREFIX_CHANGES = ((1, 2, 628), (1, 2, 647), (1, 2, 671), (1, 2, 684))

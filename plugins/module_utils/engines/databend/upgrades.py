@@ -11,7 +11,7 @@ __metaclass__ = type
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend import known_versions
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.compat import (
-    databend_compatible, meta_peers_compatible, version_info)
+    MIN_KEYS, databend_compatible, meta_peers_compatible, version_info)
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.versions import SCHEME
 from ansible_collections.distsql.upgrade.plugins.module_utils.plan import UpgradePlan, refused
 
@@ -28,7 +28,6 @@ WAYPOINT_RANGES = {
     '1.2.311': ((1, 2, 311), (1, 2, 312)),
     _META_V002_WAYPOINT: (_META_V003_FIRST, _META_V002_DROPPED),
 }
-_MIN_KEYS = {'query': 'min_compatible_metasrv_version', 'meta': 'min_compatible_client_version'}
 
 
 def waypoint_accepts(waypoint, version):
@@ -60,16 +59,16 @@ def _crosses_fuse_path_change(current, target):
     return current.release < _QUERY_FUSE_PATH_CHANGE <= target.release
 
 
-def _waypoint_info(version_text, template, key):
+def _waypoint_info(version_text, template, component):
     """Version info of a waypoint build: its published minimum, else the target's (minimums only grow)."""
-    component = 'query' if key == 'min_compatible_metasrv_version' else 'meta'
+    key = MIN_KEYS[component]
     known = known_versions.component_info(component, version_text)
     minimum = SCHEME.as_version(known[key]) if known else template[key]
     return {'version': SCHEME.as_version(version_text), key: minimum}
 
 
-def _sequence(current, target, waypoints, key):
-    middle = [_waypoint_info(text, target, key) for text in waypoints]
+def _sequence(current, target, waypoints, component):
+    middle = [_waypoint_info(text, target, component) for text in waypoints]
     return [current] + middle + ([target] if target['version'] != current['version'] else [])
 
 
@@ -131,8 +130,8 @@ def _endpoints(query_current, meta_current, query_target, meta_target):
     if q_tgt['version'] == q_cur['version'] and m_tgt['version'] == m_cur['version']:
         return UpgradePlan(True, 'none', [], "databend-query %s and databend-meta %s are already at the target"
                            % (q_cur['version'].tag, m_cur['version'].tag), **_databend_extras())
-    queries = _sequence(q_cur, q_tgt, _query_waypoints(q_cur['version'], q_tgt['version']), 'min_compatible_metasrv_version')
-    metas = _sequence(m_cur, m_tgt, _meta_waypoints(m_cur, m_tgt['version']), 'min_compatible_client_version')
+    queries = _sequence(q_cur, q_tgt, _query_waypoints(q_cur['version'], q_tgt['version']), 'query')
+    metas = _sequence(m_cur, m_tgt, _meta_waypoints(m_cur, m_tgt['version']), 'meta')
     return queries, metas
 
 
@@ -199,7 +198,7 @@ def _after_step(running, paths, moving, version):
     after = dict(running)
     for component in moving:
         known = [info for info in paths[component][1:] if info['version'] == version]
-        after[component] = known[0] if known else _waypoint_info(version.tag, paths[component][-1], _MIN_KEYS[component])
+        after[component] = known[0] if known else _waypoint_info(version.tag, paths[component][-1], component)
     return after
 
 
