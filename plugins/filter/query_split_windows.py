@@ -44,7 +44,7 @@ _value:
   elements: dict
 '''
 
-from ansible_collections.distsql.upgrade.plugins.module_utils.report_timing import query_split_windows
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.splits import query_split_windows
 
 
 class FilterModule:

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 distsql.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Windows the report measures from the timed phases of each node (pure: plain data in, plain data out).
+"""How long a Databend query cluster was split, measured from the report's timed phases (pure: plain data in, plain
+data out).
 
 ``query_split_windows(plan, nodes)``: while databend-query nodes are rolled across a release that moved the cluster
 registration key, the nodes on either side form two clusters. The split begins when the first node of the hop
@@ -14,9 +15,11 @@ __metaclass__ = type
 
 import datetime
 
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.versions import SCHEME
+
 
 def _release(text):
-    return tuple(int(part) for part in str(text).split('-', maxsplit=1)[0].lstrip('vV').split('.')[:3])
+    return SCHEME.as_version(text).release
 
 
 def _crossing_hops(plan, release):

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.distsql.upgrade.plugins.module_utils.report_timing import query_split_windows
+from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.splits import query_split_windows
 
 PLAN = {'query_splits': [{'release': '1.2.671', 'note': '...'}],
         'hops': [{'index': 0, 'component': 'meta', 'from_version': '1.2.600-nightly', 'version': '1.2.680-nightly'},
