@@ -67,11 +67,9 @@ class DockerCli:
         self._call('rename', name, new_name)
 
     def run(self, argv):
-        """Runs a full ``docker run`` argv (from containers.run_argv); returns the new container's id."""
-        rc, out, err = self.run_command(argv)
-        if rc != 0:
-            raise DistsqlError('%s failed (rc %d): %s' % (' '.join(argv), rc, (err or out).strip()))
-        return out.strip().splitlines()[-1] if out.strip() else None
+        """Runs a ``docker run`` argv of containers.run_argv (its first word is this CLI); returns the new id."""
+        out = self._call(*argv[1:]).strip()
+        return out.splitlines()[-1] if out else None
 
     def start(self, name):
         self._call('start', name)
