@@ -6,7 +6,9 @@ import os
 import shlex
 import subprocess
 import sys
-import time
+
+from tests.testbed.hostlab import LabError
+from tests.testbed.hostlab import _poll as hostlab_poll
 
 DOCKER = "/usr/bin/docker"
 COMPOSE = "/usr/bin/docker-compose"
@@ -52,15 +54,11 @@ def compose(project_dir, *args, **kwargs):
 
 
 def poll(what, probe, timeout, interval=0.2):
-    """Call probe() -> (done, observed) until done; returns observed or raises with the last observation."""
-    deadline = time.monotonic() + timeout
-    while True:
-        done, observed = probe()
-        if done:
-            return observed
-        if time.monotonic() >= deadline:
-            raise ContainerLabError("timed out after %s s waiting for %s; last observed: %s" % (timeout, what, observed))
-        time.sleep(interval)
+    """The testbed's poll (probe() -> (done, observed) until done, against a deadline), failing as this lab does."""
+    try:
+        return hostlab_poll(what, probe, timeout, interval)
+    except LabError as error:
+        raise ContainerLabError(str(error)) from None
 
 
 def check_daemon():
