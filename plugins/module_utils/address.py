@@ -23,3 +23,12 @@ def split_host_port(addr):
     if not 0 < port < 65536:
         raise OutputParseError('address', 'port %d out of range in %r' % (port, addr))
     return match.group('host'), port
+
+
+def sql_address(host, hostvars, default_port):
+    """Where a client reaches ``host``'s SQL listener: its distsql_sql_address, else '<host>:<its distsql_sql_port>'
+    (``default_port`` when the inventory leaves the port to the default)."""
+    own = hostvars[host]
+    if own.get('distsql_sql_address'):
+        return str(own['distsql_sql_address'])
+    return '%s:%s' % (host, own.get('distsql_sql_port', default_port))

@@ -23,8 +23,10 @@ def require_executable(path, what):
 
 
 def run_checked(run, argv):
-    """Run argv; a non-zero exit becomes CommandError carrying the output."""
-    require_executable(argv[0], os.path.basename(argv[0]))
+    """Run argv; a non-zero exit becomes CommandError carrying the output. A binary on this host must exist first;
+    one inside a container (a run without ``runs_on_host``) is left to the container."""
+    if getattr(run, 'runs_on_host', True):
+        require_executable(argv[0], os.path.basename(argv[0]))
     rc, stdout, stderr = run(argv)
     if rc != 0:
         raise CommandError(argv, rc, stdout, stderr)

@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
 
 DEFAULT_SHM_SIZE = 64 * 1024 * 1024
@@ -186,13 +188,14 @@ def _config_flags(inspect, config, image_config):
     return flags
 
 
-def run_argv(inspect, image_inspect, image, docker='docker'):
+def run_argv(inspect, image_inspect, image, docker='docker', name=None):
     """The ``docker run -d`` argv that recreates the container of ``inspect`` (one ``docker inspect`` entry) on
-    ``image``; ``image_inspect`` is ``docker image inspect`` of the image it runs now (whose defaults are left out)."""
+    ``image``, named ``name`` (default: as before); ``image_inspect`` is ``docker image inspect`` of the image it runs
+    now (whose defaults are left out)."""
     config, host = _config(inspect), _host(inspect)
     image_config = (image_inspect or {}).get('Config') or {}
     process_flags, arguments = _process_flags(config, image_config)
-    head = [docker, 'run', '--detach', '--name', container_name(inspect)]
+    head = [docker, 'run', '--detach', '--name', name or container_name(inspect)]
     flags = _config_flags(inspect, config, image_config) + _host_flags(host) + _anonymous_volume_flags(inspect)
     return head + flags + process_flags + [image] + arguments
 
@@ -210,11 +213,23 @@ def _swap_may_change(path):
     return any(path == changed or path.startswith(changed + '.') for changed in SWAP_CHANGES)
 
 
+def _order_free(inspect):
+    """The entry with the lists whose order carries no meaning sorted: Config.Env (docker puts the run's -e entries
+    before the image's, so an entry the operator gave that is also an image default moves), HostConfig.Binds and
+    Mounts (docker-compose 1.29 lists the volumes of a service in set order, which changes from one run to the next;
+    docker mounts by destination depth whatever the order)."""
+    config, host = dict(_config(inspect)), dict(_host(inspect))
+    config['Env'] = sorted(config.get('Env') or [])
+    host['Binds'] = sorted(host.get('Binds') or [])
+    mounts = sorted(inspect.get('Mounts') or [], key=lambda mount: str(mount.get('Destination')))
+    return dict(inspect, Config=config, HostConfig=host, Mounts=mounts)
+
+
 def differences(before, after, image_default_changes=()):
     """[(path, before, after)] where two ``docker inspect`` entries differ beyond what an image swap changes (ids,
     times, state, the image); ``image_default_changes`` names further paths the new image's defaults may change
     (Config.Env, Config.Cmd, ...)."""
-    old, new = _flatten(before), _flatten(after)
+    old, new = _flatten(_order_free(before)), _flatten(_order_free(after))
     found = []
     for path in sorted(set(old) | set(new)):
         if _swap_may_change(path) or path in image_default_changes:
@@ -222,3 +237,52 @@ def differences(before, after, image_default_changes=()):
         if old.get(path) != new.get(path):
             found.append((path, old.get(path), new.get(path)))
     return found
+
+
+# docker-compose labels that change whenever the service's configuration does (the image is part of it)
+COMPOSE_CHANGES = ('Config.Labels.com.docker.compose.config-hash',)
+_IMAGE_LINE = re.compile(r'^(?P<lead>\s*image:\s*)(?P<quote>["\']?)(?P<image>[^"\'\s#]+)(?P=quote)(?P<tail>\s*(#.*)?)$')
+
+
+def compose_image(text):
+    """The image of the one service of a compose file (deploy.sh's template has exactly one ``image:`` line)."""
+    return _image_line(text)[1].group('image')
+
+
+def compose_with_image(text, image):
+    """The compose file with only its ``image:`` line changed to ``image``, every other byte as it was."""
+    lines, match, index = _image_line(text)
+    lines[index] = '%s%s%s%s%s' % (match.group('lead'), match.group('quote'), image, match.group('quote'),
+                                   match.group('tail'))
+    return ''.join(line + ending for line, ending in zip(lines, _endings(text)))
+
+
+def _image_line(text):
+    lines = text.splitlines()
+    found = [(index, _IMAGE_LINE.match(line)) for index, line in enumerate(lines)]
+    found = [(index, match) for index, match in found if match]
+    if len(found) != 1:
+        raise DistsqlError('the compose file has %d image lines; one service with one image is what deploy.sh '
+                           'writes and what can be swapped' % len(found))
+    index, match = found[0]
+    return lines, match, index
+
+
+def _endings(text):
+    """The line ending of each line of ``text`` (the last one may have none)."""
+    return [line[len(line.rstrip('\r\n')):] for line in text.splitlines(True)]
+
+
+def mode_with_image(text, image):
+    """deploy.sh's MODE file with line 3 (the container image) set to ``image``."""
+    lines = text.splitlines(True)
+    if len(lines) < 3:
+        raise DistsqlError('MODE has %d lines; line 3 is the container image' % len(lines))
+    ending = lines[2][len(lines[2].rstrip('\r\n')):] or '\n'
+    lines[2] = image + ending
+    return ''.join(lines)
+
+
+def mode_image(text):
+    lines = text.splitlines()
+    return lines[2].strip() if len(lines) >= 3 else None

@@ -20,3 +20,26 @@ def timed_runner(run_command, seconds):
         return rc, stdout, stderr
 
     return run
+
+
+def container_exec_runner(run, docker, container):
+    """Wrap ``run`` so that each argv runs inside ``container`` (``docker exec``, no TTY); the binaries it names are
+    paths in the container, so nothing checks them on this host (``runs_on_host`` is False)."""
+
+    def run_inside(argv):
+        return run([docker, 'exec', container] + list(argv))
+
+    run_inside.runs_on_host = False
+    return run_inside
+
+
+def image_run_runner(run, docker, image):
+    """Wrap ``run`` so that each argv runs in a throwaway container of ``image`` (``docker run --rm`` with the binary
+    as its entrypoint): the version of an image whose container is stopped."""
+
+    def run_in_image(argv):
+        argv = list(argv)
+        return run([docker, 'run', '--rm', '--entrypoint', argv[0], image] + argv[1:])
+
+    run_in_image.runs_on_host = False
+    return run_in_image

@@ -23,12 +23,20 @@ description:
     compares both C(docker inspect) entries; RV(differences) lists every difference beyond ids, times, state, the
     image and the image defaults that the new image changes. A new container that exits fails the module with its
     last log lines; the old container stays as it is for V(reverted).
+  - V(loaded) loads O(image_file), or pulls O(image) when it is not on the host, before any outage; V(stopped) stops
+    the container (C(docker stop)); V(started) starts a stopped one and waits as V(swapped) does.
   - V(reverted) removes a new container of that name that runs another image than the kept old one, renames the
     old one back and starts it, waiting until it runs.
   - V(cleaned) removes the kept old container, and with O(remove_old_image) its image; an image another container
     still uses is kept, with a warning.
+  - With O(compose_file) the container is a docker-compose service (deploy.sh's container mode): V(swapped) keeps a
+    copy of the file (C(<compose_file>)C(O(previous_suffix))), changes only its C(image:) line (and line 3 of
+    O(mode_file)), runs C(docker-compose down) and C(up -d) and waits as above; V(reverted) puts the file (and
+    O(mode_file)) back and starts the old image the same way; V(cleaned) removes the copies.
+  - A new container that exits or restarts ends the wait at once with its exit code and last log lines.
   - A container already on O(image) is not swapped again (a re-run resumes); V(reverted) and V(cleaned) without a
-    kept old container change nothing.
+    kept old container change nothing. A loaded image that took the running image's name from it (same name, other
+    id) is refused: the old image would have no name to come back to.
 author:
   - distsql.upgrade team (@distsql)
 attributes:
@@ -49,7 +57,7 @@ options:
   state:
     description: What to do (see the description).
     type: str
-    choices: [inspected, swapped, reverted, cleaned]
+    choices: [inspected, loaded, stopped, started, swapped, reverted, cleaned]
     default: inspected
   image:
     description:
@@ -77,6 +85,26 @@ options:
     description: The docker CLI to run.
     type: str
     default: docker
+  compose_file:
+    description:
+      - The service's C(docker-compose.yml) (deploy.sh writes C(/etc/kaiwudb/script/docker-compose.yml)); O(name) is
+        its C(container_name).
+    type: path
+  mode_file:
+    description:
+      - deploy.sh's C(/etc/kaiwudb/info/MODE), whose line 3 names the container image; kept consistent with
+        O(compose_file).
+    type: path
+  version_file:
+    description:
+      - The new release's C(.version) (deploy.sh's packages keep it beside C(KaiwuDB.tar)), copied over the one in the
+        directory of O(mode_file) as deploy.sh does; the old one is kept for V(reverted) (and let go by V(cleaned)).
+        Nothing is copied when the file does not exist.
+    type: path
+  compose:
+    description: The docker-compose CLI to run (the hyphenated command of the vendor's docs).
+    type: str
+    default: docker-compose
 notes:
   - The new container gets the old one's configuration, not its writable layer; data must live in volumes or binds
     (the vendor's layout binds the data directory). Volumes docker created for the image's C(VOLUME) paths are
@@ -100,6 +128,14 @@ EXAMPLES = r'''
     name: kwdb
     state: reverted
 
+- name: Swap the image of deploy.sh's compose service, MODE kept consistent
+  distsql.upgrade.container_image:
+    name: kaiwudb-container
+    state: swapped
+    image_file: /opt/kaiwudb/V3.1.0/KaiwuDB.tar
+    compose_file: /etc/kaiwudb/script/docker-compose.yml
+    mode_file: /etc/kaiwudb/info/MODE
+
 - name: Remove the old container once the new one is verified
   distsql.upgrade.container_image:
     name: kwdb
@@ -108,11 +144,13 @@ EXAMPLES = r'''
 
 RETURN = r'''
 container:
-  description: The container of O(name) at the end (C(name), C(id), C(image), C(image_id), C(status), C(running)).
+  description: The container of O(name) at the end (C(name), C(id), C(image), C(image_id), C(status), C(running),
+    C(exit_code), C(restart_count)).
   returned: always
   type: dict
 previous:
-  description: The kept old container (same keys), C(null) when there is none.
+  description: The kept old container (same keys), C(null) when there is none; with O(compose_file) only C(image),
+    from the kept copy of the file.
   returned: always
   type: dict
 run_argv:
@@ -120,12 +158,24 @@ run_argv:
   returned: when O(image) is known
   type: list
   elements: str
+resumed:
+  description: Whether V(swapped) resumed an interrupted swap (only the kept old container was left).
+  returned: after V(swapped) changed something
+  type: bool
 differences:
   description: C([path, before, after]) for each C(docker inspect) field that differs beyond what an image swap
     changes; empty when only the image changed.
   returned: after V(swapped) started a new container
   type: list
   elements: list
+image:
+  description: The image O(image_file) loaded or O(image) names, with its C(id) (V(loaded)).
+  returned: after V(loaded)
+  type: dict
+free_bytes:
+  description: Free bytes where the daemon keeps its images (C(docker info)'s C(DockerRootDir)), for a space check.
+  returned: after V(inspected)
+  type: int
 removed_image:
   description: The id of the old image V(cleaned) removed.
   returned: when O(remove_old_image) removed it
@@ -137,13 +187,16 @@ loaded:
   elements: str
 '''
 
+import os
+import shutil
+import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.distsql.upgrade.plugins.module_utils import containers
-from ansible_collections.distsql.upgrade.plugins.module_utils.docker_cli import DockerCli
-from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError, WaitTimeout
+from ansible_collections.distsql.upgrade.plugins.module_utils.docker_cli import ComposeCli, DockerCli
+from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DetailedError, DistsqlError, WaitTimeout
 from ansible_collections.distsql.upgrade.plugins.module_utils.waiter import WAIT_ARGUMENT_SPEC, wait_until
 
 # image defaults a new image may bring: a difference there is the new image's, not a lost parameter
@@ -158,7 +211,13 @@ def summary(inspect):
     state = inspect.get('State') or {}
     return {'name': containers.container_name(inspect), 'id': inspect.get('Id'),
             'image': (inspect.get('Config') or {}).get('Image'), 'image_id': inspect.get('Image'),
-            'status': state.get('Status'), 'running': bool(state.get('Running')) and not state.get('Restarting')}
+            'status': state.get('Status'), 'running': bool(state.get('Running')) and not state.get('Restarting'),
+            'exit_code': state.get('ExitCode'), 'restart_count': inspect.get('RestartCount', 0)}
+
+
+def has_failed(state):
+    """A container that exited or was restarted after an exit: waiting will not make it run."""
+    return state.get('status') in ('exited', 'dead') or bool(state.get('restart_count'))
 
 
 class Swap:
@@ -173,24 +232,68 @@ class Swap:
     def previous(self):
         return self.docker.container(self.previous_name)
 
+    def kept_summary(self):
+        return summary(self.previous())
+
     def finish(self, **extra):
-        self.result.update(container=summary(self.current()), previous=summary(self.previous()), **extra)
+        self.result.update(container=summary(self.current()), previous=self.kept_summary(), **extra)
         return self.result
 
     def wait_running(self, name):
         def observe():
             return summary(self.docker.container(name)) or {'running': False, 'status': 'missing'}
+
+        def satisfied(state):
+            if has_failed(state):
+                raise DetailedError('container %s %s (exit code %s, restarted %s times), which waiting will not '
+                                    'change' % (name, state['status'], state['exit_code'], state['restart_count']),
+                                    state)
+            return state['running']
         params = self.params
-        return wait_until(observe, lambda state: state['running'], params['timeout'], params['interval'],
-                          params['stable_checks'], describe='container %s to run' % name)
+        return wait_until(observe, satisfied, params['timeout'], params['interval'], params['stable_checks'],
+                          describe='container %s to run' % name)
 
     def inspected(self):
-        container = self.required(self.current(), 'inspect')
-        extra = {}
-        if self.params['image']:
+        container = self.current()
+        if container is None:
+            # an interrupted swap: only the kept old container is left, and it is what the node runs
+            self.required(self.previous(), 'inspect')
+        root = os.statvfs(self.docker.root_dir())
+        extra = {'free_bytes': root.f_bavail * root.f_frsize}
+        if self.params['image'] and container is not None:
             extra['run_argv'] = containers.run_argv(container, self.docker.image(container['Image']), self.params['image'],
                                                     self.params['docker'])
         return self.finish(**extra)
+
+    def loaded(self):
+        if self.params['image_file'] is None and self.params['image'] is None:
+            raise DistsqlError('state loaded needs image_file or image')
+        if self.params['image_file'] is None and self.docker.image(self.params['image']) is None:
+            self.result['changed'] = True
+            if not self.module.check_mode:
+                self.docker.pull(self.params['image'])
+        image = self.target_image()
+        self.result['changed'] = self.result['changed'] or 'loaded' in self.result
+        found = None if self.module.check_mode else self.docker.image(image)
+        return self.finish(image={'name': image, 'id': (found or {}).get('Id')})
+
+    def stopped(self):
+        container = self.required(self.current(), 'stop')
+        if summary(container)['running']:
+            self.result['changed'] = True
+            if not self.module.check_mode:
+                self.docker.stop(self.params['name'], self.params['stop_timeout'])
+        return self.finish()
+
+    def started(self):
+        container = self.required(self.current(), 'start')
+        if not summary(container)['running']:
+            self.result['changed'] = True
+            if self.module.check_mode:
+                return self.finish()
+            self.docker.start(self.params['name'])
+        self.wait_or_fail(self.params['name'])
+        return self.finish()
 
     def required(self, container, what):
         if container is None:
@@ -207,38 +310,53 @@ class Swap:
             elif image is not None and image not in loaded and self.docker.image(image) is None:
                 raise DistsqlError('%s loaded %s, not %s' % (self.params['image_file'], ', '.join(loaded), image))
         if image is None:
-            raise DistsqlError('state swapped needs image (or an image_file that loads exactly one image)')
+            raise DistsqlError('state %s needs image (or an image_file that loads exactly one image)' % self.params['state'])
         return image
 
     def swapped(self):
-        before = self.required(self.current(), 'swap')
+        current, kept = self.current(), self.previous()
+        # a swap interrupted between the rename and the new run left only the kept container: resume from it
+        before = self.required(current or kept, 'swap')
         image = self.target_image()
-        if (before.get('Config') or {}).get('Image') == image:
+        if current is not None and self.runs(current, image):
             return self.finish(already_on_image=True)
-        if self.previous() is not None:
+        if current is not None and kept is not None:
             raise DistsqlError('%s exists already (an earlier swap was neither reverted nor cleaned): run state '
                                'reverted or cleaned first' % self.previous_name)
         old_image = self.docker.image(before['Image'])
-        argv = containers.run_argv(before, old_image, image, self.params['docker'])
-        self.result.update(run_argv=argv, changed=True)
+        argv = containers.run_argv(before, old_image, image, self.params['docker'], name=self.params['name'])
+        self.result.update(run_argv=argv, changed=True, resumed=current is None)
         if self.module.check_mode:
             return self.finish()
-        self.docker.stop(self.params['name'], self.params['stop_timeout'])
-        self.docker.rename(self.params['name'], self.previous_name)
+        if current is not None:
+            self.docker.stop(self.params['name'], self.params['stop_timeout'])
+            self.docker.rename(self.params['name'], self.previous_name)
         self.docker.run(argv)
         self.wait_or_fail(self.params['name'])
         after = self.current()
+        before = dict(before, Name=after.get('Name'))  # the kept container's new name is not a parameter
         return self.finish(differences=[list(item) for item in containers.differences(
             before, after, self.default_changes(old_image, self.docker.image(after['Image'])))])
+
+    def runs(self, container, image):
+        """Whether the container runs ``image``; a same-named image with another id is refused."""
+        if (container.get('Config') or {}).get('Image') != image:
+            return False
+        loaded = self.docker.image(image)
+        if loaded is not None and loaded.get('Id') != container.get('Image'):
+            raise DistsqlError('%s now names another image (%s) than the one %s runs (%s): the old image would have no '
+                               'name to come back to; give the new image its own tag' % (
+                                   image, loaded.get('Id'), self.params['name'], container.get('Image')))
+        return True
 
     def wait_or_fail(self, name):
         try:
             self.wait_running(name)
-        except WaitTimeout as exc:
+        except (WaitTimeout, DetailedError) as exc:
             failure = exc.as_result()
             self.module.fail_json(msg='%s: the new container does not keep running; its last log lines: %s' % (
-                failure['msg'], ' / '.join(self.docker.logs(name)[-5:]) or 'none'), changed=True,
-                container=summary(self.current()), previous=summary(self.previous()))
+                failure['msg'], ' / '.join(distinct_tail(self.docker.logs(name), 3)) or 'none'), changed=True,
+                container=summary(self.current()), previous=self.kept_summary())
 
     @staticmethod
     def default_changes(old_image, new_image):
@@ -280,21 +398,139 @@ class Swap:
             self.module.warn('the old image %s was kept: %s' % (image_id, exc))
 
 
+class ComposeSwap(Swap):
+    """The same states for a docker-compose service: the file's image line is what changes, and its copy is the way
+    back (docker-compose down removes the old container)."""
+
+    def __init__(self, module, docker, compose):
+        super(ComposeSwap, self).__init__(module, docker)
+        self.compose = compose
+        suffix = self.params['previous_suffix']
+        self.installed_version = None
+        if self.params['mode_file']:
+            self.installed_version = os.path.join(os.path.dirname(self.params['mode_file']), '.version')
+        self.kept = [(path, path + suffix) for path in (self.params['compose_file'], self.params['mode_file'],
+                                                        self.installed_version) if path]
+
+    def previous(self):
+        copy = self.kept[0][1]
+        return {'image': containers.compose_image(read(copy))} if os.path.exists(copy) else None
+
+    def kept_summary(self):
+        return self.previous()
+
+    def swapped(self):
+        before = self.required(self.current(), 'swap')
+        image = self.target_image()
+        text = read(self.params['compose_file'])
+        if self.runs(before, image) and containers.compose_image(text) == image:
+            return self.finish(already_on_image=True)
+        if self.previous() is not None:
+            raise DistsqlError('%s exists already (an earlier swap was neither reverted nor cleaned): run state '
+                               'reverted or cleaned first' % self.kept[0][1])
+        old_image = self.docker.image(before['Image'])
+        self.result['changed'] = True
+        if self.module.check_mode:
+            return self.finish()
+        self.keep_copies()
+        self.write(self.params['compose_file'], containers.compose_with_image(text, image))
+        if self.params['mode_file']:
+            self.write(self.params['mode_file'], containers.mode_with_image(read(self.params['mode_file']), image))
+        if self.params['version_file'] and os.path.exists(self.params['version_file']):
+            self.write(self.installed_version, read(self.params['version_file']))
+        self.restart()
+        after = self.current()
+        changes = self.default_changes(old_image, self.docker.image(after['Image'])) + containers.COMPOSE_CHANGES
+        return self.finish(differences=[list(item) for item in containers.differences(before, after, changes)])
+
+    def restart(self):
+        self.compose.down(self.params['stop_timeout'])
+        self.compose.up()
+        self.wait_or_fail(self.params['name'])
+
+    def keep_copies(self):
+        for path, copy in self.kept:
+            if os.path.exists(path):
+                shutil.copy2(path, copy)
+
+    def write(self, path, text):
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.distsql-')
+        with os.fdopen(handle, 'w') as stream:
+            stream.write(text)
+        self.module.atomic_move(temporary, path)
+
+    def reverted(self):
+        if self.previous() is None:
+            return self.finish()
+        self.result['changed'] = True
+        if self.module.check_mode:
+            return self.finish()
+        self.compose.down(self.params['stop_timeout'])
+        for path, copy in self.kept:
+            if os.path.exists(copy):
+                self.module.atomic_move(copy, path)
+        self.compose.up()
+        self.wait_or_fail(self.params['name'])
+        return self.finish()
+
+    def cleaned(self):
+        previous = self.previous()
+        if previous is None:
+            return self.finish()
+        self.result['changed'] = True
+        if self.module.check_mode:
+            return self.finish()
+        for _path, copy in self.kept:
+            if os.path.exists(copy):
+                os.remove(copy)
+        current = self.current() or {}
+        if self.params['remove_old_image'] and previous['image'] != (current.get('Config') or {}).get('Image'):
+            self.remove_old_image(previous['image'])
+        return self.finish()
+
+
+def distinct_tail(lines, count):
+    """The last ``count`` distinct lines, in order (a restarting container repeats its last words)."""
+    tail = []
+    for line in reversed(lines):
+        if line not in tail:
+            tail.insert(0, line)
+        if len(tail) == count:
+            break
+    return tail
+
+
+def read(path):
+    with open(path) as stream:
+        return stream.read()
+
+
 def main():
     argument_spec = dict(
         name=dict(type='str', required=True),
-        state=dict(type='str', default='inspected', choices=['inspected', 'swapped', 'reverted', 'cleaned']),
+        state=dict(type='str', default='inspected',
+                   choices=['inspected', 'loaded', 'stopped', 'started', 'swapped', 'reverted', 'cleaned']),
         image=dict(type='str'),
         image_file=dict(type='path'),
         stop_timeout=dict(type='int', default=60),
         previous_suffix=dict(type='str', default='-distsql-previous'),
         remove_old_image=dict(type='bool', default=False),
         docker=dict(type='str', default='docker'),
+        compose_file=dict(type='path'),
+        mode_file=dict(type='path'),
+        version_file=dict(type='path'),
+        compose=dict(type='str', default='docker-compose'),
     )
     argument_spec.update(WAIT_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_by={'mode_file': 'compose_file', 'version_file': 'mode_file'})
     start = time.monotonic()
-    swap = Swap(module, DockerCli(module.run_command, module.params['docker']))
+    params = module.params
+    docker = DockerCli(module.run_command, params['docker'])
+    if params['compose_file']:
+        swap = ComposeSwap(module, docker, ComposeCli(module.run_command, params['compose'], params['compose_file']))
+    else:
+        swap = Swap(module, docker)
     try:
         result = getattr(swap, module.params['state'])()
     except (DistsqlError, WaitTimeout) as exc:

@@ -88,8 +88,23 @@ options:
       - Seconds one version command may take.
     type: int
     default: 30
+  container:
+    description:
+      - Run the version commands inside this running container (C(docker exec <container> <binary> version)); the
+        binary paths are then paths inside the container, as in a KWDB image's C(/kaiwudb/bin/kwbase).
+    type: str
+  image:
+    description:
+      - Run the version commands in a throwaway container of this image (C(docker run --rm --entrypoint <binary>
+        <image> version)): the version of an image whose container is stopped. Mutually exclusive with O(container).
+    type: str
+  docker:
+    description:
+      - The docker CLI that runs O(container)'s or O(image)'s commands.
+    type: str
+    default: docker
 notes:
-  - The binaries must run on the host the module runs on.
+  - The binaries must run on the host the module runs on, or in O(container) on it.
 seealso:
   - module: distsql.upgrade.node_status
 '''
@@ -111,6 +126,12 @@ EXAMPLES = r'''
   ansible.builtin.assert:
     that: probe.upgrade.allowed
     fail_msg: "{{ probe.upgrade.reason }}"
+
+- name: Read the KWDB version a container runs
+  distsql.upgrade.version_probe:
+    engine: kwdb
+    binary: /kaiwudb/bin/kwbase
+    container: kaiwudb-container
 
 - name: Plan a Databend query upgrade against the installed meta service
   distsql.upgrade.version_probe:
@@ -180,7 +201,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.engines import get_engine
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
-from ansible_collections.distsql.upgrade.plugins.module_utils.runner import timed_runner
+from ansible_collections.distsql.upgrade.plugins.module_utils.runner import container_exec_runner, image_run_runner, timed_runner
 
 
 def main():
@@ -198,14 +219,22 @@ def main():
             peer_binary=dict(type='path'),
             peer_target_binary=dict(type='path'),
             command_timeout=dict(type='int', default=30),
+            container=dict(type='str'),
+            image=dict(type='str'),
+            docker=dict(type='str', default='docker'),
         ),
-        mutually_exclusive=[('target_binary', 'target_version')],
+        mutually_exclusive=[('target_binary', 'target_version'), ('container', 'image')],
         supports_check_mode=True,
     )
     params = module.params
     try:
         engine = get_engine(params['engine'])
-        result = engine.probe(timed_runner(module.run_command, params['command_timeout']), params)
+        run = timed_runner(module.run_command, params['command_timeout'])
+        if params['container'] or params['image']:
+            docker = module.get_bin_path(params['docker'], required=True)
+            run = (container_exec_runner(run, docker, params['container']) if params['container']
+                   else image_run_runner(run, docker, params['image']))
+        result = engine.probe(run, params)
     except DistsqlError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **result)

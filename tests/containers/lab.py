@@ -220,6 +220,8 @@ class ContainerLab:
                     "distsql_node_address": state["address"],
                     "distsql_sql_port": node["sql_port"], "distsql_http_port": node["http_port"],
                     "distsql_data_dir": node["data_dir"],
+                    # the published SQL port, where this machine's client reaches the node
+                    "distsql_sql_address": "127.0.0.1:%d" % node["sql_port"],
                     "distsql_kwdb_container_name": node["container"],
                     "distsql_kwdb_container_brpc_port": node["brpc_port"]}
             if not compose_mode:
@@ -246,8 +248,7 @@ class ContainerLab:
             "distsql_kwdb_container_broken_image_files": state["broken_image_files"],
             "distsql_kwdb_container_data_mount": COMPOSE_DATA_MOUNT if compose_mode else RUN_DATA_MOUNT,
             "distsql_kwdb_container_certs_mount": CERTS_MOUNT,
-            "distsql_kwdb_container_client": self.client,
-            "distsql_kwdb_container_client_host": "127.0.0.1",
+            "distsql_client_binary": self.client,
         })
         if compose_mode:
             variables["distsql_kwdb_container_compose_dir"] = os.path.join(self.dir, "etc", "kaiwudb", "script")

@@ -116,6 +116,7 @@ def test_differences_ignore_what_a_swap_changes_and_name_the_rest():
     after['HostConfig']['IpcMode'] = 'private'
     after['Config']['Env'] = after['Config']['Env'][:-1]
     assert differences(INSPECT, after) == [
-        ('Config.Env', INSPECT['Config']['Env'], after['Config']['Env']), ('HostConfig.IpcMode', 'shareable', 'private')]
+        ('Config.Env', sorted(INSPECT['Config']['Env']), sorted(after['Config']['Env'])),
+        ('HostConfig.IpcMode', 'shareable', 'private')]
     assert differences(INSPECT, after, image_default_changes=('Config.Env',)) == [
         ('HostConfig.IpcMode', 'shareable', 'private')]
