@@ -82,13 +82,15 @@ integration: venv build-install
 
 # Suites defined in mk/*.mk add themselves to TEST_EXTRA.
 TEST_EXTRA :=
+MOLECULE_ELSEWHERE :=
 -include $(sort $(wildcard mk/*.mk))
 
 test: sanity units lint changelog-lint docs module-tests testbed-tests integration $(TEST_EXTRA) molecule
 
 # Molecule scenarios (molecule/<scenario>/): testbed clusters converged through the installed collection's
 # playbooks, verified with testinfra. MOLECULE_JOBS scenarios run at a time; MOLECULE_SCENARIOS picks some.
-MOLECULE_SCENARIOS ?= $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+# Suites of mk/*.mk that run their scenarios themselves add their patterns to MOLECULE_ELSEWHERE.
+MOLECULE_SCENARIOS ?= $(filter-out $(MOLECULE_ELSEWHERE),$(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 MOLECULE_JOBS ?= 2
 .PHONY: molecule
 molecule: venv build-install

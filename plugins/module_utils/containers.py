@@ -209,8 +209,9 @@ def _flatten(value, prefix=''):
     return {prefix: value}
 
 
-def _swap_may_change(path):
-    return any(path == changed or path.startswith(changed + '.') for changed in SWAP_CHANGES)
+def _under(path, paths):
+    """Whether ``path`` is one of ``paths`` or inside one (a dict such as Config.Labels is flattened key by key)."""
+    return any(path == changed or path.startswith(changed + '.') for changed in paths)
 
 
 def _order_free(inspect):
@@ -232,7 +233,7 @@ def differences(before, after, image_default_changes=()):
     old, new = _flatten(_order_free(before)), _flatten(_order_free(after))
     found = []
     for path in sorted(set(old) | set(new)):
-        if _swap_may_change(path) or path in image_default_changes:
+        if _under(path, SWAP_CHANGES) or _under(path, image_default_changes):
             continue
         if old.get(path) != new.get(path):
             found.append((path, old.get(path), new.get(path)))
@@ -241,6 +242,7 @@ def differences(before, after, image_default_changes=()):
 
 # docker-compose labels that change whenever the service's configuration does (the image is part of it)
 COMPOSE_CHANGES = ('Config.Labels.com.docker.compose.config-hash',)
+_LINE = re.compile(r'[^\n]*\n|[^\n]+')
 _IMAGE_LINE = re.compile(r'^(?P<lead>\s*image:\s*)(?P<quote>["\']?)(?P<image>[^"\'\s#]+)(?P=quote)(?P<tail>\s*(#.*)?)$')
 
 
@@ -252,14 +254,15 @@ def compose_image(text):
 def compose_with_image(text, image):
     """The compose file with only its ``image:`` line changed to ``image``, every other byte as it was."""
     lines, match, index = _image_line(text)
-    lines[index] = '%s%s%s%s%s' % (match.group('lead'), match.group('quote'), image, match.group('quote'),
-                                   match.group('tail'))
-    return ''.join(line + ending for line, ending in zip(lines, _endings(text)))
+    ending = lines[index][len(lines[index].rstrip('\r\n')):]
+    lines[index] = '%s%s%s%s%s%s' % (match.group('lead'), match.group('quote'), image, match.group('quote'),
+                                     match.group('tail'), ending)
+    return ''.join(lines)
 
 
 def _image_line(text):
-    lines = text.splitlines()
-    found = [(index, _IMAGE_LINE.match(line)) for index, line in enumerate(lines)]
+    lines = _lines(text)
+    found = [(index, _IMAGE_LINE.match(line.rstrip('\r\n'))) for index, line in enumerate(lines)]
     found = [(index, match) for index, match in found if match]
     if len(found) != 1:
         raise DistsqlError('the compose file has %d image lines; one service with one image is what deploy.sh '
@@ -268,14 +271,15 @@ def _image_line(text):
     return lines, match, index
 
 
-def _endings(text):
-    """The line ending of each line of ``text`` (the last one may have none)."""
-    return [line[len(line.rstrip('\r\n')):] for line in text.splitlines(True)]
+def _lines(text):
+    """The lines of ``text`` with their endings, split at line feeds only (as sed, which deploy.sh edits them with,
+    does): str.splitlines also splits at form feeds, NEL and other separators, and joining would lose them."""
+    return _LINE.findall(text)
 
 
 def mode_with_image(text, image):
     """deploy.sh's MODE file with line 3 (the container image) set to ``image``."""
-    lines = text.splitlines(True)
+    lines = _lines(text)
     if len(lines) < 3:
         raise DistsqlError('MODE has %d lines; line 3 is the container image' % len(lines))
     ending = lines[2][len(lines[2].rstrip('\r\n')):] or '\n'
@@ -284,5 +288,5 @@ def mode_with_image(text, image):
 
 
 def mode_image(text):
-    lines = text.splitlines()
+    lines = _lines(text)
     return lines[2].strip() if len(lines) >= 3 else None

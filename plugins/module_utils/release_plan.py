@@ -34,7 +34,7 @@ CLIENT_IMPACT = {
 }
 NO_RESTART_IMPACT = 'none: no node is restarted'
 HELD = 'run finalize.yml, or rollback.yml to go back'
-SOURCE_KEYS = ('version', 'url', 'src', 'sha256', 'checksum_url')
+SOURCE_KEYS = ('version', 'url', 'src', 'binary', 'binary_on', 'sha256', 'checksum_url')
 
 NO_SOURCE = ("no release source for %s: add it to distsql_releases, or set distsql_release_url_template with "
              "distsql_release_checksum_url_template (or distsql_release_sha256)")
@@ -52,6 +52,8 @@ RELEASE_OPTIONS = dict(
     url=dict(type='str'),
     sha256=dict(type='str'),
     checksum_url=dict(type='str'),
+    binary=dict(type='str'),
+    binary_on=dict(type='str', choices=['controller', 'node'], default='controller'),
 )
 
 
@@ -173,10 +175,17 @@ def _releases(engine, entries):
         version = engine.parse_version(entry.get('version'))
         where = 'the sha256 of distsql_releases entry %s' % version.tag
         normalized = {'version': version.tag, 'url': _text(entry.get('url')),
-                      'sha256': _sha256(entry.get('sha256'), where), 'checksum_url': _text(entry.get('checksum_url'))}
+                      'sha256': _sha256(entry.get('sha256'), where), 'checksum_url': _text(entry.get('checksum_url')),
+                      'binary': _text(entry.get('binary')), 'binary_on': entry.get('binary_on') or 'controller'}
+        if normalized['url'] and normalized['binary']:
+            raise PlanRefused('distsql_releases entry %s has both a url and a binary: give one source per release'
+                              % version.tag)
         if normalized['url'] and not (normalized['sha256'] or normalized['checksum_url']):
             raise PlanRefused('distsql_releases entry %s has a url but neither sha256 nor checksum_url: every '
                               'download is verified' % version.tag)
+        if normalized['binary'] and not normalized['binary'].startswith('/'):
+            raise PlanRefused('distsql_releases entry %s: binary must be an absolute path, got %s'
+                              % (version.tag, normalized['binary']))
         releases.append((version, normalized))
     return releases
 
@@ -451,6 +460,11 @@ def _expected_sha256(entry, is_target, sourcing):
     return sourcing['sha256'] if is_target else None
 
 
+def _entry_for(releases, version):
+    """The distsql_releases entry that says where ``version`` comes from (a url or a built binary), or None."""
+    return next((item for known, item in releases if known == version and (item['url'] or item['binary'])), None)
+
+
 def _source(**values):
     return dict((key, values.get(key)) for key in SOURCE_KEYS)
 
@@ -459,7 +473,12 @@ def _sources(resolved, target, nodes, releases, sourcing):
     """One verifiable source per hop version that some node has neither staged nor installed."""
     sources = []
     for version in resolved:
-        entry = next((item for known, item in releases if known == version and item['url']), None)
+        entry = _entry_for(releases, version)
+        if entry is not None and entry['binary']:
+            # a build may have been staged before under the same version: staging it again checks its sha256
+            if not all(node['installed'] == version for node in nodes):
+                sources.append(source_for(version, target, releases, sourcing))
+            continue
         if _present_everywhere(version, nodes, _expected_sha256(entry, version == target, sourcing)):
             continue
         sources.append(source_for(version, target, releases, sourcing))
@@ -469,8 +488,11 @@ def _sources(resolved, target, nodes, releases, sourcing):
 def source_for(version, target, releases, sourcing):
     """Where ``version`` comes from: its distsql_releases entry, the controller file (the target only) or the URL
     templates; ``releases`` and ``sourcing`` as release_entries() and release_sourcing() return them."""
-    entry = next((item for known, item in releases if known == version and item['url']), None)
+    entry = _entry_for(releases, version)
     is_target = version == target
+    if entry is not None and entry['binary']:
+        # a binary the operator built: it is verified by the version it reports (and its sha256 when given)
+        return _source(version=version.tag, binary=entry['binary'], binary_on=entry['binary_on'], sha256=entry['sha256'])
     if entry is not None:
         return _source(version=version.tag, url=entry['url'], sha256=entry['sha256'], checksum_url=entry['checksum_url'])
     if is_target and sourcing['src']:

@@ -422,6 +422,14 @@ class ReleaseStore:
         return self._guarded('stage release %s of %s in %s' % (version, self.engine_name, self.engine_dir),
                              self._stage, version, archive, sha256)
 
+    def stage_binary(self, version, binary, sha256=None):
+        """Copy a binary the operator built (no archive) into <engine>/<version>/ and verify that it reports
+        ``version`` (and, when given, its sha256). Already staged with the binary's sha256: no change. A staged
+        release of that version with another sha256 (an earlier build) is replaced unless it is the active one."""
+        return self._guarded('stage binary %s as release %s of %s in %s' % (binary, version, self.engine_name,
+                                                                            self.engine_dir),
+                             self._stage_binary, version, binary, sha256)
+
     def activate(self, version, keep=3):
         """Point the link at staged ``version`` (adopting an unmanaged binary first) and record the switch."""
         return self._guarded('switch %s to release %s of %s' % (self.link, version, self.engine_name),
@@ -481,6 +489,56 @@ class ReleaseStore:
             tar = open_tar_archive(handle, archive)
             with tar:
                 return self._stage_verified(tar, archive, version, parsed, tag, actual, releases)
+
+    def _stage_binary(self, version, binary, sha256):
+        parsed = self.parse(version)
+        tag = self._dir_name(parsed)
+        if not os.path.isfile(binary):
+            raise DistsqlError('cannot stage %s: binary %s does not exist or is not a file' % (version, binary))
+        actual = file_sha256(binary)
+        if sha256 is not None and actual != normalize_sha256(sha256):
+            raise DistsqlError('sha256 of %s is %s, expected %s: refusing to stage it'
+                               % (binary, actual, normalize_sha256(sha256)))
+        releases = self.releases()
+        existing = self.find(parsed, releases)
+        if existing is not None and existing.sha256 == actual:
+            return self._result(False, releases, None, None, existing, diff=self._staged_diff(releases, releases))
+        if existing is not None:
+            self._refuse_replacing_active(existing, actual, binary)
+            releases = [release for release in releases if release is not existing]
+        self._check_space(required_space(os.path.getsize(binary)), 'stage %s' % tag)
+        destination = os.path.join(self.engine_dir, tag)
+        if existing is None:
+            self._refuse_foreign(destination)
+        marker = {'version': tag, 'sha256': actual, 'archive': None, 'built_binary': binary,
+                  'binary': self.binary_name, 'staged_at': utc_timestamp(self.clock()), 'adopted': False}
+        staged = Release(destination, marker, parsed)
+        after = sorted(releases + [staged], key=lambda release: release.parsed.sort_key())
+        diff = self._staged_diff(releases, after)
+        if self.check_mode:
+            return self._result(True, after, None, None, staged, diff=diff)
+        partial = self._make_partial(tag)
+        try:
+            shutil.copyfile(binary, os.path.join(partial, self.binary_name))
+            self._verify(os.path.join(partial, self.binary_name), self.binary_name, binary, version, parsed)
+            write_json_atomically(os.path.join(partial, MARKER), marker)
+            if existing is not None:
+                shutil.rmtree(destination)  # a rebuild of a release that does not run (the verified copy is ready)
+            os.rename(partial, destination)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        result = self._result(True, self.releases(), None, None, staged, diff=diff)
+        if existing is not None:
+            result['replaced_sha256'] = existing.sha256
+        return result
+
+    def _refuse_replacing_active(self, existing, sha256, binary):
+        """A rebuilt binary may replace a staged release of its version, not the one the link runs."""
+        if self.inspect_link([existing]).release is existing:
+            raise DistsqlError('release %s of %s in %s is the active one (sha256 %s): refusing to replace it with %s '
+                               '(sha256 %s)' % (existing.version, self.engine_name, existing.path, existing.sha256,
+                                                binary, sha256))
 
     def _stage_verified(self, tar, archive, version, parsed, tag, sha256, releases):
         entries, binary = self._read_members(tar, archive)

@@ -29,14 +29,14 @@ description:
     old one back and starts it, waiting until it runs.
   - V(cleaned) removes the kept old container, and with O(remove_old_image) its image; an image another container
     still uses is kept, with a warning.
-  - With O(compose_file) the container is a docker-compose service (deploy.sh's container mode): V(swapped) keeps a
+  - With O(compose_file) the container is a docker-compose service (deploy.sh's container mode). V(swapped) keeps a
     copy of the file (C(<compose_file>)C(O(previous_suffix))), changes only its C(image:) line (and line 3 of
     O(mode_file)), runs C(docker-compose down) and C(up -d) and waits as above; V(reverted) puts the file (and
     O(mode_file)) back and starts the old image the same way; V(cleaned) removes the copies.
   - A new container that exits or restarts ends the wait at once with its exit code and last log lines.
   - A container already on O(image) is not swapped again (a re-run resumes); V(reverted) and V(cleaned) without a
     kept old container change nothing. A loaded image that took the running image's name from it (same name, other
-    id) is refused: the old image would have no name to come back to.
+    id) is refused, as the old image would have no name to come back to.
 author:
   - distsql.upgrade team (@distsql)
 attributes:
@@ -215,6 +215,15 @@ def summary(inspect):
             'exit_code': state.get('ExitCode'), 'restart_count': inspect.get('RestartCount', 0)}
 
 
+def failure_words(state):
+    """'exited with code 127[, restarted 2 times by its restart policy]': the container's own words, whatever its
+    status between two restarts."""
+    words = 'exited with code %s' % state['exit_code']
+    if state['restart_count']:
+        words += ', restarted %s times by its restart policy' % state['restart_count']
+    return words
+
+
 def has_failed(state):
     """A container that exited or was restarted after an exit: waiting will not make it run."""
     return state.get('status') in ('exited', 'dead') or bool(state.get('restart_count'))
@@ -245,8 +254,7 @@ class Swap:
 
         def satisfied(state):
             if has_failed(state):
-                raise DetailedError('container %s %s (exit code %s, restarted %s times), which waiting will not '
-                                    'change' % (name, state['status'], state['exit_code'], state['restart_count']),
+                raise DetailedError('container %s %s, which waiting will not change' % (name, failure_words(state)),
                                     state)
             return state['running']
         params = self.params
@@ -268,6 +276,10 @@ class Swap:
     def loaded(self):
         if self.params['image_file'] is None and self.params['image'] is None:
             raise DistsqlError('state loaded needs image_file or image')
+        if self.params['image_file'] and self.module.check_mode:
+            # nothing is loaded, so the archive's image names are not known
+            self.result['changed'] = True
+            return self.finish(image={'name': self.params['image'], 'id': None})
         if self.params['image_file'] is None and self.docker.image(self.params['image']) is None:
             self.result['changed'] = True
             if not self.module.check_mode:
@@ -279,7 +291,9 @@ class Swap:
 
     def stopped(self):
         container = self.required(self.current(), 'stop')
-        if summary(container)['running']:
+        # a restarting container is not running (summary) but is not stopped either: docker would start it again
+        state = container.get('State') or {}
+        if state.get('Running') or state.get('Restarting'):
             self.result['changed'] = True
             if not self.module.check_mode:
                 self.docker.stop(self.params['name'], self.params['stop_timeout'])
@@ -429,19 +443,27 @@ class ComposeSwap(Swap):
             raise DistsqlError('%s exists already (an earlier swap was neither reverted nor cleaned): run state '
                                'reverted or cleaned first' % self.kept[0][1])
         old_image = self.docker.image(before['Image'])
+        texts = self.new_texts(text, image)
         self.result['changed'] = True
         if self.module.check_mode:
             return self.finish()
         self.keep_copies()
-        self.write(self.params['compose_file'], containers.compose_with_image(text, image))
-        if self.params['mode_file']:
-            self.write(self.params['mode_file'], containers.mode_with_image(read(self.params['mode_file']), image))
-        if self.params['version_file'] and os.path.exists(self.params['version_file']):
-            self.write(self.installed_version, read(self.params['version_file']))
+        for path, new_text in texts:
+            self.write(path, new_text)
         self.restart()
         after = self.current()
         changes = self.default_changes(old_image, self.docker.image(after['Image'])) + containers.COMPOSE_CHANGES
         return self.finish(differences=[list(item) for item in containers.differences(before, after, changes)])
+
+    def new_texts(self, text, image):
+        """(path, text) of each file the swap writes, all made before any is written: a file that cannot be changed
+        (a MODE without line 3, say) is refused while every file is as it was."""
+        texts = [(self.params['compose_file'], containers.compose_with_image(text, image))]
+        if self.params['mode_file']:
+            texts.append((self.params['mode_file'], containers.mode_with_image(read(self.params['mode_file']), image)))
+        if self.params['version_file'] and os.path.exists(self.params['version_file']):
+            texts.append((self.installed_version, read(self.params['version_file'])))
+        return texts
 
     def restart(self):
         self.compose.down(self.params['stop_timeout'])
@@ -455,7 +477,7 @@ class ComposeSwap(Swap):
 
     def write(self, path, text):
         handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.distsql-')
-        with os.fdopen(handle, 'w') as stream:
+        with os.fdopen(handle, 'w', newline='') as stream:
             stream.write(text)
         self.module.atomic_move(temporary, path)
 
@@ -501,7 +523,8 @@ def distinct_tail(lines, count):
 
 
 def read(path):
-    with open(path) as stream:
+    """The text as it is on disk: no newline translation, so a file written back keeps its line endings."""
+    with open(path, newline='') as stream:
         return stream.read()
 
 

@@ -15,6 +15,8 @@ description:
   - Keeps the releases of one engine's binary in versioned directories under O(releases_dir), switches the binary
     the service runs (O(link)) between them atomically, and keeps the previous release so that a rollback needs no
     download.
+  - V(staged) with O(binary) copies a binary the operator built into the store the same way (checked, run to read
+    its version, then renamed into place); the marker records the path it came from.
   - V(staged) unpacks a release archive that is already on the node (downloaded by M(ansible.builtin.get_url) or
     copied by M(ansible.builtin.copy)) into C(<releases_dir>/<engine>/<version>/). Before anything is unpacked it
     checks the archive's sha256, refuses unsafe members (absolute paths, C(..) components, links that leave the
@@ -47,11 +49,11 @@ options:
   engine:
     description:
       - Which engine's binary the releases hold. Decides the default O(link), how the binary reports its version
-        (C(cockroach version), C(databend-query --cmd ver), C(databend-meta --cmd ver)) and how versions are
-        compared and ordered.
+        (C(cockroach version), C(kwbase version), C(databend-query --cmd ver), C(databend-meta --cmd ver)) and how
+        versions are compared and ordered.
     type: str
     required: true
-    choices: [cockroachdb, databend_query, databend_meta]
+    choices: [cockroachdb, kwdb, databend_query, databend_meta]
   state:
     description:
       - V(staged) unpacks and verifies O(archive) as release O(version).
@@ -74,10 +76,16 @@ options:
       - Required for O(state=staged) unless O(version) is already staged; when it is staged from an archive with
         O(sha256), the module reports no change without reading O(archive).
     type: path
+  binary:
+    description:
+      - Path on the node of a binary the operator built (from source, say) to stage as release O(version) instead of
+        an archive. It is copied into the store as O(binary_name) and must report O(version); O(sha256), when given,
+        must match it. Mutually exclusive with O(archive).
+    type: path
   sha256:
     description:
-      - Expected sha256 of O(archive), 64 hexadecimal digits, optionally prefixed by C(sha256:) as in the
-        C(checksum) of M(ansible.builtin.get_url).
+      - Expected sha256 of O(archive) (required with it) or of O(binary) (optional), 64 hexadecimal digits,
+        optionally prefixed by C(sha256:) as in the C(checksum) of M(ansible.builtin.get_url).
       - Checked before anything is unpacked; a mismatch fails the task.
     type: str
   releases_dir:
@@ -89,8 +97,8 @@ options:
   link:
     description:
       - The path of the binary the service runs; it becomes a symlink to the binary of the active release.
-      - Defaults to C(/usr/local/bin/cockroach) for C(cockroachdb), C(/usr/bin/databend-query) for C(databend_query)
-        and C(/usr/bin/databend-meta) for C(databend_meta).
+      - Defaults to C(/usr/local/bin/cockroach) for C(cockroachdb), C(/usr/local/kaiwudb/bin/kwbase) for C(kwdb),
+        C(/usr/bin/databend-query) for C(databend_query) and C(/usr/bin/databend-meta) for C(databend_meta).
     type: path
   binary_name:
     description:
@@ -228,6 +236,8 @@ from ansible_collections.distsql.upgrade.plugins.module_utils.runner import time
 
 def apply_state(store, params):
     state = params['state']
+    if state == 'staged' and params['binary']:
+        return store.stage_binary(params['version'], params['binary'], sha256=params['sha256'])
     if state == 'staged':
         return store.stage(params['version'], archive=params['archive'], sha256=params['sha256'])
     if state == 'active':
@@ -240,10 +250,11 @@ def apply_state(store, params):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            engine=dict(type='str', required=True, choices=['cockroachdb', 'databend_query', 'databend_meta']),
+            engine=dict(type='str', required=True, choices=['cockroachdb', 'kwdb', 'databend_query', 'databend_meta']),
             state=dict(type='str', required=True, choices=['staged', 'active', 'restored', 'query']),
             version=dict(type='str'),
             archive=dict(type='path'),
+            binary=dict(type='path'),
             sha256=dict(type='str'),
             releases_dir=dict(type='path', default=DEFAULT_RELEASES_DIR),
             link=dict(type='path'),
@@ -256,6 +267,7 @@ def main():
             ('state', 'active', ['version']),
         ],
         required_by={'archive': 'sha256'},
+        mutually_exclusive=[('archive', 'binary')],
         supports_check_mode=True,
     )
     params = module.params

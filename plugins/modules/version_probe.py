@@ -96,7 +96,7 @@ options:
   image:
     description:
       - Run the version commands in a throwaway container of this image (C(docker run --rm --entrypoint <binary>
-        <image> version)): the version of an image whose container is stopped. Mutually exclusive with O(container).
+        <image> version)), for the version of an image whose container is stopped. Mutually exclusive with O(container).
     type: str
   docker:
     description:

@@ -57,9 +57,9 @@ def test_plans_a_multi_hop_upgrade(args, module_runner):
     assert [(hop["version"], hop["kind"], hop["finalize_after"], hop["hold"]) for hop in result["hops"]] == [
         ("v23.2.9", "major", True, False), ("v24.1.4", "major", False, True)]
     assert result["sources"] == [
-        {"version": "v23.2.9", "url": URL.replace("{version}", "v23.2.9"), "src": None, "sha256": SHA,
+        {"version": "v23.2.9", "url": URL.replace("{version}", "v23.2.9"), "src": None, "binary": None, "binary_on": None, "sha256": SHA,
          "checksum_url": None},
-        {"version": "v24.1.4", "url": URL.replace("{version}", "v24.1.4"), "src": None, "sha256": None,
+        {"version": "v24.1.4", "url": URL.replace("{version}", "v24.1.4"), "src": None, "binary": None, "binary_on": None, "sha256": None,
          "checksum_url": URL.replace("{version}", "v24.1.4") + ".sha256sum"}]
     assert result["finalization_needed"] is True
     assert result["finalization"] == ("each intermediate major is finalized before the next hop; the last (24.1) stays "

@@ -1,5 +1,7 @@
 """version_probe run through Ansible against fake binaries printing real version output."""
-from conftest import fixture_text
+import os
+
+from conftest import FakeCli, fixture_text
 
 CRDB_V23_1_8 = fixture_text("cockroach/version_v23.1.8.txt")
 
@@ -110,3 +112,70 @@ def test_missing_binary_is_reported_before_running(tmp_path, module_runner):
     result = module_runner("version_probe", {"engine": "cockroachdb", "binary": str(tmp_path / "cockroach")})
     assert result["failed"] is True
     assert result["msg"] == "cockroach binary %s does not exist or is not executable" % (tmp_path / "cockroach")
+
+
+# KWDB in a container: kwbase runs through the fake docker CLI (tests/modules/fake_docker.py), whose images hold a
+# fake kwbase printing the real version report at /kaiwudb/bin/kwbase
+
+
+def kwdb_container(fake_docker, version="3.1.0"):
+    image = fake_docker.image("kwdb/kwdb:%s" % version, version)
+    fake_docker("load", "--input", fake_docker.archive("KaiwuDB.tar", image))
+    fake_docker("run", "--detach", "--name", "kwdb", "--workdir", "/kaiwudb/bin", image["RepoTags"][0],
+                "./kwbase", "start-single-node", "--insecure")
+    return image
+
+
+def container_probe(fake_docker, module_runner, **extra):
+    args = {"engine": "kwdb", "binary": "/kaiwudb/bin/kwbase", "docker": fake_docker.path}
+    args.update(extra)
+    return module_runner("version_probe", args)
+
+
+def kwbase_calls(image):
+    return FakeCli(os.path.dirname(image["FakeFiles"]["/kaiwudb/bin/kwbase"])).calls()
+
+
+def test_kwdb_version_read_inside_a_running_container(fake_docker, module_runner):
+    image = kwdb_container(fake_docker)
+    result = container_probe(fake_docker, module_runner, container="kwdb", target_version="V3.2.0")
+    assert result.get("failed") is not True, result
+    assert result["version"] == "V3.1.0" and result["parsed"]["minor"] == 1
+    assert result["details"]["build_time"] == "2024/07/19 06:24:00"
+    assert result["upgrade"]["allowed"] is True
+    assert fake_docker.argvs()[-1] == ["exec", "kwdb", "/kaiwudb/bin/kwbase", "version"]
+    assert kwbase_calls(image) == [["version"]]
+
+
+def test_kwdb_version_read_from_an_image_in_a_throwaway_container(fake_docker, module_runner):
+    image = kwdb_container(fake_docker, "3.0.0")
+    fake_docker("stop", "--time", "60", "kwdb")
+    result = container_probe(fake_docker, module_runner, image=image["Id"])
+    assert result.get("failed") is not True, result
+    assert result["version"] == "V3.0.0"
+    assert fake_docker.argvs()[-1] == ["run", "--rm", "--entrypoint", "/kaiwudb/bin/kwbase", image["Id"], "version"]
+    assert fake_docker.names() == ["kwdb"] and kwbase_calls(image) == [["version"]]
+
+
+def test_a_binary_missing_in_the_container_is_the_containers_error_not_a_host_check(fake_docker, module_runner):
+    kwdb_container(fake_docker)
+    result = container_probe(fake_docker, module_runner, container="kwdb", binary="/kaiwudb/bin/nosuch")
+    assert result["failed"] is True
+    assert result["msg"] == ('`/kaiwudb/bin/nosuch version` failed (rc=126): OCI runtime exec failed: exec failed: '
+                             'container_linux.go:380: starting container process caused: exec: "/kaiwudb/bin/nosuch": '
+                             'stat /kaiwudb/bin/nosuch: no such file or directory: unknown')
+
+
+def test_a_stopped_container_is_reported(fake_docker, module_runner):
+    kwdb_container(fake_docker)
+    fake_docker("stop", "--time", "60", "kwdb")
+    result = container_probe(fake_docker, module_runner, container="kwdb")
+    assert result["failed"] is True
+    assert result["msg"] == ("`/kaiwudb/bin/kwbase version` failed (rc=1): Error response from daemon: Container %s is "
+                             "not running" % fake_docker.inspect("kwdb")["Id"])
+
+
+def test_container_and_image_are_exclusive(fake_docker, module_runner):
+    result = container_probe(fake_docker, module_runner, container="kwdb", image="kwdb/kwdb:3.1.0")
+    assert result["failed"] is True
+    assert result["msg"] == "parameters are mutually exclusive: container|image"

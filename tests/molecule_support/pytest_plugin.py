@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.molecule_support import checks, hoststate
+from tests.molecule_support import checks, container_state, hoststate
 
 
 @pytest.fixture(scope="session")
@@ -77,3 +77,15 @@ def run_reports(report_dir):
     if not found:
         pytest.fail("no report in %s (distsql_report_dir)" % report_dir)
     return found
+
+
+@pytest.fixture(scope="session")
+def lab_hosts(inventory_dir):
+    """Container scenarios: the lab's nodes with their variables (inventory/lab.yml)."""
+    return container_state.lab_hosts(os.path.join(inventory_dir, "lab.yml"))
+
+
+@pytest.fixture(scope="session")
+def containers_now(inventory_dir):
+    """Container scenarios: a container_state snapshot taken when verify starts."""
+    return container_state.snapshot(os.path.join(inventory_dir, "lab.yml"))

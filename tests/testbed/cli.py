@@ -4,6 +4,7 @@ Each subcommand is one function decorated with @command, which declares its argu
 it receives the Lab and the parsed arguments and returns the exit code.
 """
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -16,6 +17,8 @@ from .hostlab import Lab, LabError
 from .provision import ProvisionError, release_dir
 from .provision_kwdb import kwdb_packages
 from .upgrade_lab import ENGINES, bring_up
+from sim import releases  # noqa: E402  pylint: disable=wrong-import-order
+from sim.build import build_zipapp  # noqa: E402  pylint: disable=wrong-import-order
 
 COMMANDS = []
 
@@ -268,6 +271,47 @@ def package_command(lab, args):
     with open(path + ".sha256sum", encoding="utf-8") as source:
         sha256 = source.read().split()[0]
     print(json.dumps({"path": path, "sha256": sha256}))
+    return 0
+
+
+FAILING_BUILD = """#!/bin/bash
+# testbed: a kwbase build linked against a libkwdbts2.so the node lacks (it answers version, then fails at start)
+case "$1" in
+version) cat <<'VERSION'
+%s
+VERSION
+    ;;
+*)  echo "$0: error while loading shared libraries: libkwdbts2.so: cannot open shared object file: No such file or directory" >&2
+    exit 127 ;;
+esac
+"""
+
+
+def write_failing_build(path):
+    """Replace the simulated kwbase at ``path`` by a script that prints its `version` output and fails otherwise."""
+    printed = subprocess.run([path, "version"], capture_output=True, text=True, check=True).stdout.rstrip("\n")
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(FAILING_BUILD % printed)
+    os.chmod(path, 0o755)
+
+
+@command("built-binary", "write the simulated kwbase of a KWDB version to a file on the controller, as a binary an "
+                         "operator built from source (the source-built upgrade path); prints {path, sha256} as JSON",
+         arg("--version", required=True, help="KWDB tag, e.g. V3.1.0"),
+         arg("--out", required=True, help="where to write it (mode 0755)"),
+         arg("--fails-at-start", action="store_true",
+             help="a build that answers `version` but exits 127 at every start command with the loader's error for "
+                  "libkwdbts2.so (a build linked against a library the node lacks)"))
+def built_binary_command(lab, args):  # pylint: disable=unused-argument
+    try:
+        build_zipapp(releases.kwbase_buildinfo(args.version), args.out)
+    except ValueError as error:
+        raise LabError(str(error)) from None
+    if args.fails_at_start:
+        write_failing_build(args.out)
+    with open(args.out, "rb") as source:
+        sha256 = hashlib.sha256(source.read()).hexdigest()
+    print(json.dumps({"path": os.path.abspath(args.out), "sha256": sha256}))
     return 0
 
 

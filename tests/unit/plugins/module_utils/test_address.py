@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.distsql.upgrade.plugins.module_utils.address import split_host_port
+from ansible_collections.distsql.upgrade.plugins.module_utils.address import split_host_port, sql_address
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import OutputParseError
 
 
@@ -37,3 +37,22 @@ def test_split_host_port_errors(addr, message):
     with pytest.raises(OutputParseError) as excinfo:
         split_host_port(addr)
     assert str(excinfo.value) == message
+
+
+HOSTVARS = {
+    # nodes in containers on one host publish their SQL ports on 127.0.0.1
+    'kwdb1': {'distsql_sql_address': '127.0.0.1:26257', 'distsql_sql_port': 26257},
+    'node2': {'distsql_sql_port': 26258},
+    'node3': {},
+    'node4': {'distsql_sql_address': '', 'distsql_sql_port': 26259},
+}
+
+
+@pytest.mark.parametrize('host, expected', [
+    ('kwdb1', '127.0.0.1:26257'),
+    ('node2', 'node2:26258'),
+    ('node3', 'node3:26257'),
+    ('node4', 'node4:26259'),
+])
+def test_sql_address_is_the_hosts_own_address_else_its_name_and_port(host, expected):
+    assert sql_address(host, HOSTVARS, 26257) == expected

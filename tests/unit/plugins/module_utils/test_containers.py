@@ -19,7 +19,8 @@ import copy
 import pytest
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.containers import (
-    anonymous_volumes, differences, run_argv)
+    COMPOSE_CHANGES, anonymous_volumes, compose_image, compose_with_image, differences, mode_image, mode_with_image,
+    run_argv)
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
 
 COMMAND = ['./kwbase', 'start-single-node', '--certs-dir=/kaiwudb/certs', '--listen-addr=0.0.0.0:26257',
@@ -120,3 +121,155 @@ def test_differences_ignore_what_a_swap_changes_and_name_the_rest():
         ('HostConfig.IpcMode', 'shareable', 'private')]
     assert differences(INSPECT, after, image_default_changes=('Config.Env',)) == [
         ('HostConfig.IpcMode', 'shareable', 'private')]
+
+
+def swapped(inspect):
+    """``inspect`` as a new container on kwdb:3.1.0 shows it: other id, times, state and image."""
+    after = copy.deepcopy(inspect)
+    after.update(Id='77aa', Created='2026-12-01T11:00:00Z', Image='sha256:31')
+    after['Config'].update(Image='kwdb:3.1.0', Hostname='77aa')
+    return after
+
+
+def test_differences_ignore_the_order_of_env_binds_and_mounts():
+    after = swapped(INSPECT)
+    after['Config']['Env'] = list(reversed(after['Config']['Env']))
+    after['HostConfig']['Binds'] = list(reversed(after['HostConfig']['Binds']))
+    after['Mounts'] = list(reversed(after['Mounts']))
+    assert differences(INSPECT, after) == []
+
+
+def test_differences_still_report_a_bind_that_changed():
+    after = swapped(INSPECT)
+    after['HostConfig']['Binds'] = ['/var/lib/kaiwudb2:/kaiwudb/deploy/kwdb-container', '/etc/kaiwudb/certs:/kaiwudb/certs']
+    after['Mounts'] = [dict(after['Mounts'][1]), dict(after['Mounts'][0], Source='/var/lib/kaiwudb2')]
+    assert differences(INSPECT, after) == [
+        ('HostConfig.Binds', ['/etc/kaiwudb/certs:/kaiwudb/certs', '/var/lib/kaiwudb:/kaiwudb/deploy/kwdb-container'],
+         ['/etc/kaiwudb/certs:/kaiwudb/certs', '/var/lib/kaiwudb2:/kaiwudb/deploy/kwdb-container']),
+        ('Mounts', sorted(INSPECT['Mounts'], key=lambda mount: mount['Destination']),
+         [after['Mounts'][0], after['Mounts'][1]])]
+
+
+def test_an_image_default_change_covers_every_key_of_a_dict_such_as_the_labels():
+    after = swapped(INSPECT)
+    after['Config']['Labels'] = {'vendor': 'KaiwuDB', 'org.opencontainers.image.version': '3.1.0'}
+    assert [path for path, _old, _new in differences(INSPECT, after)] == [
+        'Config.Labels.org.opencontainers.image.version', 'Config.Labels.vendor']
+    assert differences(INSPECT, after, image_default_changes=('Config.Labels',)) == []
+
+
+def test_only_the_compose_config_hash_is_a_compose_change():
+    before = copy.deepcopy(INSPECT)
+    before['Config']['Labels'] = {'com.docker.compose.config-hash': 'aa11', 'com.docker.compose.project': 'script'}
+    after = swapped(before)
+    after['Config']['Labels'] = {'com.docker.compose.config-hash': 'bb22', 'com.docker.compose.project': 'kaiwudb'}
+    assert differences(before, after, COMPOSE_CHANGES) == [
+        ('Config.Labels.com.docker.compose.project', 'script', 'kaiwudb')]
+
+
+def test_run_argv_names_the_new_container_as_asked():
+    kept = dict(INSPECT, Name='/kwdb-distsql-previous')
+    argv = run_argv(kept, IMAGE_30, 'kwdb:3.1.0', name='kwdb')
+    assert argv == run_argv(INSPECT, IMAGE_30, 'kwdb:3.1.0')
+    assert argv[3:5] == ['--name', 'kwdb']
+    assert run_argv(kept, IMAGE_30, 'kwdb:3.1.0')[3:5] == ['--name', 'kwdb-distsql-previous']
+
+
+# deploy.sh's create_compose, rendered (flow-surfaces-kwdb.md section 2.10), verbatim: a 4-space line where $cpus is
+# empty, trailing spaces after `networks:` and `command:`, two spaces after kwbase and before --join
+DEPLOY_COMPOSE = (
+    "version: '3.3'\n"
+    "services:\n"
+    "  kaiwudb-container:\n"
+    "    image: kwdb/kwdb:3.2.1\n"
+    "    container_name: kaiwudb-container\n"
+    "    hostname: kaiwudb-container\n"
+    "    ports:\n"
+    "      - 8080:8080\n"
+    "      - 26257:26257\n"
+    "      - 27257:27257\n"
+    "    \n"
+    "    ulimits:\n"
+    "      memlock: -1\n"
+    "      nofile: 1048576\n"
+    "    volumes:\n"
+    "      - /etc/kaiwudb/certs:/kaiwudb/certs\n"
+    "      - /var/lib/kaiwudb:/kaiwudb/deploy/kaiwudb-container\n"
+    "      - /dev:/dev\n"
+    "    networks: \n"
+    "      - default\n"
+    "    restart: on-failure\n"
+    "    ipc: shareable\n"
+    "    privileged: true\n"
+    "    environment:\n"
+    "      - LD_LIBRARY_PATH=/kaiwudb/lib\n"
+    "    env_file:\n"
+    "      - /etc/kaiwudb/script/kaiwudb_env\n"
+    "    tty: true\n"
+    "    working_dir: /kaiwudb/bin\n"
+    "    command: \n"
+    "      - /bin/bash\n"
+    "      - -c\n"
+    "      - |\n"
+    "        /kaiwudb/bin/kwbase  start $KAIWUDB_START_ARG --certs-dir=/kaiwudb/certs --listen-addr=0.0.0.0:26257 "
+    "--advertise-addr=10.0.0.2:26257 --http-addr=0.0.0.0:8080 --brpc-addr=0.0.0.0:27257 "
+    "--store=/kaiwudb/deploy/kaiwudb-container  --join 10.0.0.1:26257\n")
+IMAGE_LINE = '    image: kwdb/kwdb:3.2.1\n'
+
+
+def test_the_deploy_sh_compose_file_changes_in_its_image_line_only():
+    changed = compose_with_image(DEPLOY_COMPOSE, 'kwdb/kwdb:3.2.2')
+    assert changed == DEPLOY_COMPOSE.replace(IMAGE_LINE, '    image: kwdb/kwdb:3.2.2\n')
+    old_lines, new_lines = DEPLOY_COMPOSE.split('\n'), changed.split('\n')
+    assert [index for index, line in enumerate(old_lines) if new_lines[index] != line] == [3]
+    assert compose_image(DEPLOY_COMPOSE) == 'kwdb/kwdb:3.2.1' and compose_image(changed) == 'kwdb/kwdb:3.2.2'
+
+
+@pytest.mark.parametrize('line, expected', [
+    ('    image: "kwdb/kwdb:3.2.1"\n', '    image: "kwdb/kwdb:3.2.2"\n'),
+    ("    image: 'kwdb/kwdb:3.2.1'   # pinned by the installer\n", "    image: 'kwdb/kwdb:3.2.2'   # pinned by the installer\n"),
+    ('    image:   kwdb/kwdb:3.2.1  \r\n', '    image:   kwdb/kwdb:3.2.2  \r\n'),
+])
+def test_the_image_line_keeps_its_quotes_spacing_comment_and_ending(line, expected):
+    assert compose_with_image(DEPLOY_COMPOSE.replace(IMAGE_LINE, line), 'kwdb/kwdb:3.2.2') == (
+        DEPLOY_COMPOSE.replace(IMAGE_LINE, expected))
+
+
+def test_a_last_line_without_newline_and_characters_str_splitlines_would_split_at_are_kept():
+    text = DEPLOY_COMPOSE.replace('    ulimits:\n', '    # \x0c limits \x85\n    ulimits:\n') + '# end'
+    assert compose_with_image(text, 'kwdb/kwdb:3.2.2') == text.replace(IMAGE_LINE, '    image: kwdb/kwdb:3.2.2\n')
+    assert compose_with_image('image: a:1', 'a:2') == 'image: a:2'
+
+
+@pytest.mark.parametrize('text, count', [
+    (DEPLOY_COMPOSE.replace(IMAGE_LINE, '    build: .\n'), 0),
+    (DEPLOY_COMPOSE.replace(IMAGE_LINE, '    # image: kwdb/kwdb:3.2.0\n'), 0),
+    (DEPLOY_COMPOSE + '  kwdb-exporter:\n    image: kwdb/exporter:1.0\n', 2),
+])
+def test_a_compose_file_without_exactly_one_image_line_is_refused(text, count):
+    message = ('the compose file has %d image lines; one service with one image is what deploy.sh writes and what can '
+               'be swapped' % count)
+    for call in (lambda: compose_with_image(text, 'kwdb/kwdb:3.2.2'), lambda: compose_image(text)):
+        with pytest.raises(DistsqlError) as excinfo:
+            call()
+        assert str(excinfo.value) == message
+
+
+# /etc/kaiwudb/info/MODE (flow-surfaces-kwdb.md section 2.9) of the node above
+MODE = 'container\nmulti-replication\nkwdb/kwdb:3.2.1\n/var/lib/kaiwudb\n26257\n8080\nkaiwudb\ntls\nfalse\n10.0.0.2\n'
+
+
+def test_mode_line_3_is_the_image():
+    assert mode_image(MODE) == 'kwdb/kwdb:3.2.1'
+    changed = mode_with_image(MODE, 'kwdb/kwdb:3.2.2')
+    assert changed == MODE.replace('\nkwdb/kwdb:3.2.1\n', '\nkwdb/kwdb:3.2.2\n')
+    assert len(changed.split('\n')) == 11 and mode_image(changed) == 'kwdb/kwdb:3.2.2'
+    assert mode_with_image(MODE.replace('\n', '\r\n'), 'kwdb/kwdb:3.2.2') == changed.replace('\n', '\r\n')
+
+
+@pytest.mark.parametrize('text, count', [('container\nsingle\n', 2), ('', 0)])
+def test_a_mode_without_line_3_is_refused(text, count):
+    assert mode_image(text) is None
+    with pytest.raises(DistsqlError) as excinfo:
+        mode_with_image(text, 'kwdb/kwdb:3.2.2')
+    assert str(excinfo.value) == 'MODE has %d lines; line 3 is the container image' % count

@@ -60,8 +60,8 @@ def refusal(target, versions, **overrides):
 
 
 def template_source(version):
-    return {'version': version, 'url': URL.replace('{version}', version), 'src': None, 'sha256': None,
-            'checksum_url': SUMS.replace('{version}', version)}
+    return {'version': version, 'url': URL.replace('{version}', version), 'src': None, 'binary': None,
+            'binary_on': None, 'sha256': None, 'checksum_url': SUMS.replace('{version}', version)}
 
 
 def test_engines_planned_from_version_strings():
@@ -117,7 +117,7 @@ def test_multi_hop_series_resolved_from_releases():
         {'index': 1, 'version': 'v24.1.4', 'from_version': 'v23.2.9', 'series': '24.1', 'kind': 'major',
          'finalization_needed': True, 'hold': True, 'finalize_after': False, 'hosts': HOSTS}]
     assert result['sources'] == [
-        {'version': 'v23.2.9', 'url': 'https://mirror/cockroach-v23.2.9.tgz', 'src': None, 'sha256': SHA,
+        {'version': 'v23.2.9', 'url': 'https://mirror/cockroach-v23.2.9.tgz', 'src': None, 'binary': None, 'binary_on': None, 'sha256': SHA,
          'checksum_url': None},
         template_source('v24.1.4')]
     assert result['finalization'] == ('each intermediate major is finalized before the next hop; the last (24.1) '
@@ -193,7 +193,7 @@ def test_rollback_to_a_release_missing_on_a_node_names_its_source():
                                         'checksum_url': None}])
     values['nodes'][2]['staged_releases'] = ['v24.1.4']
     result = plan_run(CRDB, values)
-    assert result['sources'] == [{'version': 'v23.2.9', 'url': 'https://m/c-v23.2.9.tgz', 'src': None, 'sha256': SHA,
+    assert result['sources'] == [{'version': 'v23.2.9', 'url': 'https://m/c-v23.2.9.tgz', 'src': None, 'binary': None, 'binary_on': None, 'sha256': SHA,
                                   'checksum_url': None}]
 
 
@@ -311,15 +311,15 @@ def test_staged_everywhere_needs_no_source():
 def test_controller_file_for_the_target():
     result = plan('v24.1.4', ['v23.2.9'] * 3, cluster_version='23.2', release_url_template='',
                   release_checksum_url_template='', release_src='/srv/cockroach-v24.1.4.tgz', release_sha256=SHA)
-    assert result['sources'] == [{'version': 'v24.1.4', 'url': None, 'src': '/srv/cockroach-v24.1.4.tgz',
-                                  'sha256': SHA, 'checksum_url': None}]
+    assert result['sources'] == [{'version': 'v24.1.4', 'url': None, 'src': '/srv/cockroach-v24.1.4.tgz', 'binary': None,
+                                  'binary_on': None, 'sha256': SHA, 'checksum_url': None}]
 
 
 def test_url_template_with_the_targets_sha256():
     result = plan('v24.1.4', ['v23.2.9'] * 3, cluster_version='23.2', release_checksum_url_template=None,
                   release_sha256=SHA)
     assert result['sources'] == [{'version': 'v24.1.4', 'url': URL.replace('{version}', 'v24.1.4'), 'src': None,
-                                  'sha256': SHA, 'checksum_url': None}]
+                                  'binary': None, 'binary_on': None, 'sha256': SHA, 'checksum_url': None}]
 
 
 def test_release_field_is_the_tag_without_its_leading_letter():
@@ -336,7 +336,7 @@ def test_releases_win_over_src_and_templates():
     releases = [{'version': '24.1.4', 'url': 'https://m/c.tgz', 'sha256': None, 'checksum_url': 'https://m/c.sum'}]
     result = plan('v24.1.4', ['v23.2.9'] * 3, cluster_version='23.2', releases=releases, release_src='/srv/c.tgz',
                   release_sha256=SHA)
-    assert result['sources'] == [{'version': 'v24.1.4', 'url': 'https://m/c.tgz', 'src': None, 'sha256': None,
+    assert result['sources'] == [{'version': 'v24.1.4', 'url': 'https://m/c.tgz', 'src': None, 'binary': None, 'binary_on': None, 'sha256': None,
                                   'checksum_url': 'https://m/c.sum'}]
 
 
@@ -520,7 +520,7 @@ def test_a_staged_package_from_another_archive_is_sourced_again():
                       release_sha256=fixed)
 
     assert plan_run(kwdb, staged_from(bad))['sources'] == [
-        {'version': 'V3.1.0', 'url': None, 'src': '/srv/KWDB-3.1.0.tgz', 'sha256': fixed, 'checksum_url': None}]
+        {'version': 'V3.1.0', 'url': None, 'src': '/srv/KWDB-3.1.0.tgz', 'binary': None, 'binary_on': None, 'sha256': fixed, 'checksum_url': None}]
     assert plan_run(kwdb, staged_from(fixed))['sources'] == []
 
 
@@ -537,3 +537,36 @@ def test_kwdb_names_what_a_client_of_the_upgrading_node_sees():
     full_stop = dict(upgrade, flow='single_replica')
     assert plan_run(get_engine('kwdb'), full_stop)['client_impact'] == (
         'an outage for every client from the first stop until the whole cluster is ready again')
+
+
+def test_a_built_binary_is_the_source_of_its_version():
+    releases = [{'version': 'v24.1.4', 'binary': '/home/op/build/cockroach', 'binary_on': 'node'}]
+    result = plan('v24.1.4', ['v24.1.3'] * 3, releases=releases)
+    assert result['sources'] == [{'version': 'v24.1.4', 'url': None, 'src': None, 'binary': '/home/op/build/cockroach',
+                                  'binary_on': 'node', 'sha256': None, 'checksum_url': None}]
+
+
+def test_a_built_binary_defaults_to_the_controller_and_keeps_its_sha256():
+    releases = [{'version': 'v24.1.4', 'binary': '/srv/cockroach', 'sha256': SHA}]
+    assert plan('v24.1.4', ['v24.1.3'] * 3, releases=releases)['sources'][0]['binary_on'] == 'controller'
+    assert plan('v24.1.4', ['v24.1.3'] * 3, releases=releases)['sources'][0]['sha256'] == SHA
+
+
+def test_a_release_entry_with_a_url_and_a_binary_is_refused():
+    releases = [{'version': 'v24.1.4', 'url': 'https://m/c.tgz', 'sha256': SHA, 'binary': '/srv/cockroach'}]
+    assert refusal('v24.1.4', ['v24.1.3'] * 3, releases=releases) == (
+        'distsql_releases entry v24.1.4 has both a url and a binary: give one source per release')
+
+
+def test_a_relative_built_binary_is_refused():
+    releases = [{'version': 'v24.1.4', 'binary': 'build/cockroach'}]
+    assert refusal('v24.1.4', ['v24.1.3'] * 3, releases=releases) == (
+        'distsql_releases entry v24.1.4: binary must be an absolute path, got build/cockroach')
+
+
+def test_a_built_binary_is_staged_again_while_a_node_does_not_run_it():
+    """A build staged before under the same version may be another one: staging it again compares the sha256."""
+    releases = [{'version': 'v24.1.4', 'binary': '/srv/cockroach'}]
+    nodes = [node('node%d' % index, 'v24.1.3', staged=['v24.1.3', 'v24.1.4']) for index in (1, 2, 3)]
+    result = plan_run(CRDB, dict(params('v24.1.4', ['v24.1.3'] * 3, releases=releases), nodes=nodes))
+    assert [source['binary'] for source in result['sources']] == ['/srv/cockroach'], result

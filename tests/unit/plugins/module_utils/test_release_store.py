@@ -590,3 +590,77 @@ def test_databend_release_is_read_with_cmd_ver(node):
     result = store.stage('1.2.636', archive=path, sha256=sha256_of(path))
     assert result['staged_versions'] == ['1.2.636']
     assert calls[0][1:] == ['--cmd', 'ver'] and calls[0][0].endswith('/bin/databend-query')
+
+
+# -- a binary the operator built ----------------------------------------------------------------------------
+
+
+def built_binary(node, tag, name='cockroach-built'):
+    path = node / 'downloads' / name
+    path.write_bytes(fake_binary(tag))
+    return str(path)
+
+
+def test_a_built_binary_is_copied_in_verified_and_marked(node):
+    binary = built_binary(node, 'v24.1.4')
+    result = make_store(node).stage_binary('v24.1.4', binary)
+    release_dir = str(engine_dir(node) / 'v24.1.4')
+    assert result['changed'] is True and result['staged_versions'] == ['v24.1.4']
+    assert result['binary'] == os.path.join(release_dir, 'cockroach')
+    with open(os.path.join(release_dir, '.distsql-release.json'), encoding='utf-8') as handle:
+        assert json.load(handle) == {'version': 'v24.1.4', 'sha256': sha256_of(binary), 'archive': None,
+                                     'built_binary': binary, 'binary': 'cockroach',
+                                     'staged_at': '2026-01-01T00:00:00Z', 'adopted': False}
+    assert stat.S_IMODE(os.stat(os.path.join(release_dir, 'cockroach')).st_mode) == 0o755
+    again = make_store(node).stage_binary('v24.1.4', binary)
+    assert again['changed'] is False
+
+
+def test_a_built_binary_that_reports_another_version_is_refused_and_leaves_nothing(node):
+    binary = built_binary(node, 'v24.1.3')
+    with pytest.raises(DistsqlError) as caught:
+        make_store(node).stage_binary('v24.1.4', binary)
+    assert str(caught.value) == 'cockroach in %s reports v24.1.3, expected v24.1.4' % binary
+    assert os.listdir(str(engine_dir(node))) == []
+
+
+def test_a_built_binary_with_a_wrong_sha256_is_refused_before_it_runs(node):
+    binary = built_binary(node, 'v24.1.4')
+    run = FakeRun()
+    with pytest.raises(DistsqlError) as caught:
+        make_store(node, run=run).stage_binary('v24.1.4', binary, sha256='0' * 64)
+    assert str(caught.value) == 'sha256 of %s is %s, expected %s: refusing to stage it' % (
+        binary, sha256_of(binary), '0' * 64)
+    assert run.calls == []
+
+
+def rebuilt(node):
+    other = node / 'downloads' / 'cockroach-rebuilt'
+    other.write_bytes(fake_binary('v24.1.4') + b'# rebuilt\n')
+    return str(other)
+
+
+def test_a_rebuilt_binary_replaces_a_staged_release_that_does_not_run(node):
+    first = sha256_of(make_store(node).stage_binary('v24.1.4', built_binary(node, 'v24.1.4'))['binary'])
+    result = make_store(node).stage_binary('v24.1.4', rebuilt(node))
+    assert result['changed'] is True and result['replaced_sha256'] == first
+    assert sha256_of(result['binary']) == sha256_of(rebuilt(node))
+    assert sorted(os.listdir(str(engine_dir(node)))) == ['v24.1.4']
+
+
+def test_a_rebuilt_binary_does_not_replace_the_active_release(node):
+    install_by_hand(node, 'v24.1.3')
+    make_store(node).stage_binary('v24.1.4', built_binary(node, 'v24.1.4'))
+    make_store(node).activate('v24.1.4')
+    active = str(engine_dir(node) / 'v24.1.4')
+    with pytest.raises(DistsqlError) as caught:
+        make_store(node).stage_binary('v24.1.4', rebuilt(node))
+    assert str(caught.value) == (
+        'release v24.1.4 of cockroachdb in %s is the active one (sha256 %s): refusing to replace it with %s (sha256 %s)'
+        % (active, sha256_of(os.path.join(active, 'cockroach')), rebuilt(node), sha256_of(rebuilt(node))))
+
+
+def test_a_missing_built_binary_is_refused(node):
+    with pytest.raises(DistsqlError) as caught:
+        make_store(node).stage_binary('v24.1.4', str(node / 'nowhere'))
+    assert str(caught.value) == 'cannot stage v24.1.4: binary %s does not exist or is not a file' % (node / 'nowhere')

@@ -60,7 +60,7 @@ def test_a_new_query_that_needs_a_new_meta_goes_meta_first_with_the_leader_last(
     assert [(state['query'], state['meta'], state['compatible']) for state in plan['states']] == [
         ('1.2.710-nightly', '1.2.600-nightly', True), ('1.2.710-nightly', '1.2.770-nightly', True),
         ('1.2.770-nightly', '1.2.770-nightly', True)]
-    assert plan['sources'] == [{'version': '1.2.770-nightly', 'src': None, 'sha256': None,
+    assert plan['sources'] == [{'version': '1.2.770-nightly', 'src': None, 'binary': None, 'binary_on': None, 'sha256': None,
                                 'url': 'http://mirror/v1.2.770-nightly/databend-v1.2.770-nightly-x86_64-unknown-linux-gnu.tar.gz',
                                 'checksum_url': 'http://mirror/v1.2.770-nightly/databend-v1.2.770-nightly-x86_64-unknown-'
                                                 'linux-gnu.tar.gz.sha256sum'}]
