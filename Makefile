@@ -80,12 +80,15 @@ testbed-tests: venv
 integration: venv build-install
 	DISTSQL_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
 
-# Suites defined in mk/*.mk add themselves to TEST_EXTRA.
+# Suites defined in mk/*.mk add themselves to TEST_EXTRA (run one after the other) or TEST_BESIDE_MOLECULE (run
+# while the podman scenarios run: they use other resources, dockerd say, and the 2 cores are mostly waiting then).
 TEST_EXTRA :=
+TEST_BESIDE_MOLECULE :=
 MOLECULE_ELSEWHERE :=
 -include $(sort $(wildcard mk/*.mk))
 
-test: sanity units lint changelog-lint docs module-tests testbed-tests integration $(TEST_EXTRA) molecule
+test: sanity units lint changelog-lint docs module-tests testbed-tests integration $(TEST_EXTRA)
+	$(MAKE) --no-print-directory -j2 --output-sync=target molecule $(TEST_BESIDE_MOLECULE)
 
 # Molecule scenarios (molecule/<scenario>/): testbed clusters converged through the installed collection's
 # playbooks, verified with testinfra. MOLECULE_JOBS scenarios run at a time; MOLECULE_SCENARIOS picks some.

@@ -14,10 +14,12 @@ container-tests: venv build-install
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/containers/tests; \
 	  $(MAKE) --no-print-directory container-molecule
 
-# The container scenarios alone, against a daemon that already runs (container-tests starts it).
-container-molecule: venv build-install
+# The container scenarios alone, against a daemon that already runs (container-tests starts it) and the installed
+# collection (make build-install): no build-install here, which would replace the collection under the podman
+# scenarios that make test runs beside.
+container-molecule: venv
 	$(BIN)/python -m tests.containers images --versions V3.0.0 V3.1.0 --broken V3.1.0
 	PATH=$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) NO_COLOR=1 $(BIN)/python -m tests.molecule_support.run_scenarios \
 	  --jobs 1 --logs $(BUILD)/molecule-containers $(CONTAINER_SCENARIOS)
 
-TEST_EXTRA += container-tests
+TEST_BESIDE_MOLECULE += container-tests
