@@ -215,18 +215,23 @@ def summary(inspect):
             'exit_code': state.get('ExitCode'), 'restart_count': inspect.get('RestartCount', 0)}
 
 
-def failure_words(state):
-    """'exited with code 127[, restarted 2 times by its restart policy]': the container's own words, whatever its
-    status between two restarts."""
+def failure_words(state, restarts_before=0):
+    """'exited with code 127[, restarted 2 times by its restart policy]', the restarts counted from the start of the
+    wait. Seen between two restarts, a container that runs again reports exit code 0: then only the restarts are
+    known."""
+    restarts = (state['restart_count'] or 0) - restarts_before
+    if restarts > 0 and not state['exit_code']:
+        return 'keeps exiting: restarted %s times by its restart policy' % restarts
     words = 'exited with code %s' % state['exit_code']
-    if state['restart_count']:
-        words += ', restarted %s times by its restart policy' % state['restart_count']
+    if restarts > 0:
+        words += ', restarted %s times by its restart policy' % restarts
     return words
 
 
-def has_failed(state):
-    """A container that exited or was restarted after an exit: waiting will not make it run."""
-    return state.get('status') in ('exited', 'dead') or bool(state.get('restart_count'))
+def has_failed(state, restarts_before=0):
+    """A container that exited, or was restarted after an exit since the wait began (``restarts_before`` restarts
+    are its history): waiting will not make it run."""
+    return state.get('status') in ('exited', 'dead') or (state.get('restart_count') or 0) > restarts_before
 
 
 class Swap:
@@ -248,14 +253,14 @@ class Swap:
         self.result.update(container=summary(self.current()), previous=self.kept_summary(), **extra)
         return self.result
 
-    def wait_running(self, name):
+    def wait_running(self, name, restarts_before=0):
         def observe():
             return summary(self.docker.container(name)) or {'running': False, 'status': 'missing'}
 
         def satisfied(state):
-            if has_failed(state):
-                raise DetailedError('container %s %s, which waiting will not change' % (name, failure_words(state)),
-                                    state)
+            if has_failed(state, restarts_before):
+                raise DetailedError('container %s %s, which waiting will not change'
+                                    % (name, failure_words(state, restarts_before)), state)
             return state['running']
         params = self.params
         return wait_until(observe, satisfied, params['timeout'], params['interval'], params['stable_checks'],
@@ -301,12 +306,15 @@ class Swap:
 
     def started(self):
         container = self.required(self.current(), 'start')
+        # a running container's restarts are its history; `docker start` counts them from 0 again
+        restarts_before = container.get('RestartCount') or 0
         if not summary(container)['running']:
             self.result['changed'] = True
             if self.module.check_mode:
                 return self.finish()
             self.docker.start(self.params['name'])
-        self.wait_or_fail(self.params['name'])
+            restarts_before = 0
+        self.wait_or_fail(self.params['name'], restarts_before)
         return self.finish()
 
     def required(self, container, what):
@@ -363,9 +371,9 @@ class Swap:
                                    image, loaded.get('Id'), self.params['name'], container.get('Image')))
         return True
 
-    def wait_or_fail(self, name):
+    def wait_or_fail(self, name, restarts_before=0):
         try:
-            self.wait_running(name)
+            self.wait_running(name, restarts_before)
         except (WaitTimeout, DetailedError) as exc:
             failure = exc.as_result()
             self.module.fail_json(msg='%s: the new container does not keep running; its last log lines: %s' % (

@@ -234,6 +234,9 @@ from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.d
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
 from ansible_collections.distsql.upgrade.plugins.module_utils.release_plan import RELEASE_OPTIONS, exit_with_plan
 
+# A Databend release is a tarball of both components: no built-binary sources (binary, binary_on) here.
+TARBALL_OPTIONS = dict((key, spec) for key, spec in RELEASE_OPTIONS.items() if not key.startswith('binary'))
+
 NODE_OPTIONS = dict(
     host=dict(type='str', required=True),
     meta=dict(type='dict'),
@@ -249,7 +252,7 @@ def main():
             flow=dict(type='str', required=True, choices=['multi_replica', 'single_replica', 'standalone']),
             nodes=dict(type='list', elements='dict', default=[], options=NODE_OPTIONS),
             leader_host=dict(type='str'),
-            releases=dict(type='list', elements='dict', default=[], options=RELEASE_OPTIONS),
+            releases=dict(type='list', elements='dict', default=[], options=TARBALL_OPTIONS),
             hop_versions=dict(type='dict', default={}),
             release_url_template=dict(type='str'),
             release_checksum_url_template=dict(type='str'),

@@ -159,6 +159,18 @@ options:
         description:
           - URL of a checksum file for the archive (as C(checksum) of M(ansible.builtin.get_url) takes it).
         type: str
+      binary:
+        description:
+          - Instead of O(releases[].url), the absolute path of a binary the operator built; it is verified by the
+            version it reports (and O(releases[].sha256) when given) when it is staged, and planned again until
+            every node runs it (a rebuild of the same version replaces a staged one).
+        type: str
+      binary_on:
+        description:
+          - Where O(releases[].binary) is, on the controller (copied to each node) or on each node.
+        type: str
+        choices: [controller, node]
+        default: controller
   release_url_template:
     description:
       - Download URL of any release, with C({version}) replaced by the version
