@@ -217,7 +217,8 @@ class ContainerLab:
         hosts = {}
         for node in self.nodes:
             host = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-                    "distsql_node_address": state["address"],
+                    # the address node status shows: every node advertises docker0 with its own host port
+                    "distsql_node_address": "%s:%d" % (state["address"], node["sql_port"]),
                     "distsql_sql_port": node["sql_port"], "distsql_http_port": node["http_port"],
                     "distsql_data_dir": node["data_dir"],
                     # the published SQL port, where this machine's client reaches the node

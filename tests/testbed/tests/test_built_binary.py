@@ -27,9 +27,9 @@ def test_the_built_binary_reports_its_version_like_kwbase(tmp_path):
 
 
 def test_a_build_that_fails_at_start_answers_version_and_exits_127_with_the_loader_error(tmp_path):
-    good, _ = built(tmp_path, "kwbase")
+    good, _printed = built(tmp_path, "kwbase")
     good_version = subprocess.run([good, "version"], capture_output=True, text=True, check=True).stdout
-    failing, _ = built(tmp_path, "kwbase-fails", "--fails-at-start")
+    failing, _printed = built(tmp_path, "kwbase-fails", "--fails-at-start")
     assert subprocess.run([failing, "version"], capture_output=True, text=True, check=True).stdout == good_version
     start = subprocess.run([failing, "start-single-node", "--insecure"], capture_output=True, text=True, check=False)
     assert start.returncode == 127 and start.stderr == "%s: %s\n" % (failing, LOADER_ERROR), start
