@@ -44,7 +44,7 @@ def refusal(inventory, extra_vars):
     (dict(TARGET, distsql_sql_port="abc"),
      "argument 'distsql_sql_port' is of type str and we were unable to convert to int: "),
     (dict(TARGET, distsql_releases=[{"version": "v24.1.4", "url": "http://mirror.invalid/cockroach-v24.1.4.linux-amd64.tgz"}]),
-     "one of the following is required: sha256, checksum_url found in distsql_releases"),
+     "one of the following is required: sha256, checksum_url, binary found in distsql_releases"),
     (dict(TARGET, distsql_skip_gates="backup"), "argument 'distsql_skip_gates' is of type str and we were unable to convert to dict: "),
     ({}, "missing required arguments: distsql_target_version"),
 ])
