@@ -20,7 +20,7 @@ def probe(cluster, **extra_vars):
 
 def test_probes_see_a_node_stop_and_heal(make_cluster, hostlab):
     cluster = make_cluster(3)
-    CockroachDeployment(hostlab, cluster, liveness_ttl=2.0, catchup_seconds=6.0).deploy("v23.2.9")
+    CockroachDeployment(hostlab, cluster, liveness_ttl=2.0, catchup_seconds=12.0).deploy("v23.2.9")
 
     healthy, proc = probe(cluster, distsql_target_version="v24.1.4", distsql_wait_ranges="healthy")
     assert proc.returncode == 0, proc.stdout
