@@ -505,30 +505,18 @@ class ReleaseStore:
             return self._result(False, releases, None, None, existing, diff=self._staged_diff(releases, releases))
         if existing is not None:
             self._refuse_replacing_active(existing, actual, binary)
-            releases = [release for release in releases if release is not existing]
         self._check_space(required_space(os.path.getsize(binary)), 'stage %s' % tag)
         destination = os.path.join(self.engine_dir, tag)
         if existing is None:
             self._refuse_foreign(destination)
         marker = {'version': tag, 'sha256': actual, 'archive': None, 'built_binary': binary,
                   'binary': self.binary_name, 'staged_at': utc_timestamp(self.clock()), 'adopted': False}
-        staged = Release(destination, marker, parsed)
-        after = sorted(releases + [staged], key=lambda release: release.parsed.sort_key())
-        diff = self._staged_diff(releases, after)
-        if self.check_mode:
-            return self._result(True, after, None, None, staged, diff=diff)
-        partial = self._make_partial(tag)
-        try:
+
+        def fill(partial):
             shutil.copyfile(binary, os.path.join(partial, self.binary_name))
-            self._verify(os.path.join(partial, self.binary_name), self.binary_name, binary, version, parsed)
-            write_json_atomically(os.path.join(partial, MARKER), marker)
-            if existing is not None:
-                shutil.rmtree(destination)  # a rebuild of a release that does not run (the verified copy is ready)
-            os.rename(partial, destination)
-        except BaseException:
-            shutil.rmtree(partial, ignore_errors=True)
-            raise
-        result = self._result(True, self.releases(), None, None, staged, diff=diff)
+            return os.path.join(partial, self.binary_name)
+        result = self._put_in_place(parsed, marker, releases, fill, (self.binary_name, binary, version),
+                                    replacing=existing)
         if existing is not None:
             result['replaced_sha256'] = existing.sha256
         return result
@@ -547,16 +535,31 @@ class ReleaseStore:
         self._refuse_foreign(destination)
         marker = {'version': tag, 'sha256': sha256, 'archive': archive, 'binary': binary,
                   'staged_at': utc_timestamp(self.clock()), 'adopted': False}
+
+        def fill(partial):
+            unpack_members(tar, archive, entries, partial)
+            return os.path.join(partial, *binary.split('/'))
+        return self._put_in_place(parsed, marker, releases, fill, (binary, archive, version))
+
+    def _put_in_place(self, parsed, marker, releases, fill, checked, replacing=None):
+        """Stage a release: ``fill(partial)`` writes it into a temporary sibling directory and returns its binary,
+        which must report the version (``checked``: what the binary is called, where it came from, the version);
+        then the marker is written and the directory renamed into place, over ``replacing`` (a staged release
+        that does not run) when given. Check mode only reports."""
+        destination = os.path.join(self.engine_dir, marker['version'])
         staged = Release(destination, marker, parsed)
-        after = sorted(releases + [staged], key=lambda release: release.parsed.sort_key())
-        diff = self._staged_diff(releases, after)
+        others = [release for release in releases if release is not replacing]
+        after = sorted(others + [staged], key=lambda release: release.parsed.sort_key())
+        diff = self._staged_diff(others, after)
         if self.check_mode:
             return self._result(True, after, None, None, staged, diff=diff)
-        partial = self._make_partial(tag)
+        partial = self._make_partial(marker['version'])
         try:
-            unpack_members(tar, archive, entries, partial)
-            self._verify(os.path.join(partial, *binary.split('/')), binary, archive, version, parsed)
+            relative, source, version = checked
+            self._verify(fill(partial), relative, source, version, parsed)
             write_json_atomically(os.path.join(partial, MARKER), marker)
+            if replacing is not None:
+                shutil.rmtree(destination)  # the verified copy is ready beside it
             os.rename(partial, destination)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
