@@ -188,16 +188,55 @@ def _config_flags(inspect, config, image_config):
     return flags
 
 
-def run_argv(inspect, image_inspect, image, docker='docker', name=None):
+def run_argv(inspect, image_inspect, image, docker='docker', name=None, start_flag=None):
     """The ``docker run -d`` argv that recreates the container of ``inspect`` (one ``docker inspect`` entry) on
     ``image``, named ``name`` (default: as before); ``image_inspect`` is ``docker image inspect`` of the image it runs
-    now (whose defaults are left out)."""
+    now (whose defaults are left out). With ``start_flag`` the command ends with that flag (command_with_flag), so
+    the command is passed even where it is the image's default."""
     config, host = _config(inspect), _host(inspect)
     image_config = (image_inspect or {}).get('Config') or {}
     process_flags, arguments = _process_flags(config, image_config)
+    if start_flag:
+        arguments = command_with_flag(arguments or list(config.get('Cmd') or []), start_flag)
     head = [docker, 'run', '--detach', '--name', name or container_name(inspect)]
     flags = _config_flags(inspect, config, image_config) + _host_flags(host) + _anonymous_volume_flags(inspect)
     return head + flags + process_flags + [image] + arguments
+
+
+# the line of a start script (or of a compose file) that starts the engine: deploy.sh's `/kaiwudb/bin/kwbase  start ...`
+_START_LINE = re.compile(r'kwbase\s+start')
+
+
+def has_flag(words, flag):
+    """Whether ``flag`` is one of the words of a command (argv entries, or lines of a script inside one)."""
+    return any(flag in str(word).split() for word in words or [])
+
+
+def script_with_flag(text, flag):
+    """A start script or compose file with `` <flag>`` at the end of every line that starts kwbase, as deploy.sh's
+    ``sed 's/.*\\/kaiwudb\\/bin\\/kwbase.*/& --upgrade-complete/'`` puts it (trailing spaces of the line kept
+    before it); unchanged when the flag is in it already (deploy.sh's ``sed -n '/--upgrade-complete/p'`` check)."""
+    if has_flag(_lines(text), flag):
+        return text
+    lines = _lines(text)
+    starts = [index for index, line in enumerate(lines) if _START_LINE.search(line)]
+    if not starts:
+        raise DistsqlError('no line starts kwbase (kwbase start...) to add %s to' % flag)
+    for index in starts:
+        body = lines[index].rstrip('\r\n')
+        lines[index] = body + ' ' + flag + lines[index][len(body):]
+    return ''.join(lines)
+
+
+def command_with_flag(arguments, flag):
+    """A container's command (argv) ending with ``flag``: appended to the script of ``sh -c <script>`` when the
+    script starts kwbase, else as the last word; unchanged when the flag is in it already."""
+    arguments = list(arguments)
+    if has_flag(arguments, flag):
+        return arguments
+    if len(arguments) >= 2 and arguments[-2] == '-c' and _START_LINE.search(arguments[-1]):
+        return arguments[:-1] + [script_with_flag(arguments[-1], flag)]
+    return arguments + [flag]
 
 
 def _flatten(value, prefix=''):

@@ -34,6 +34,11 @@ description:
     O(mode_file)), runs C(docker-compose down) and C(up -d) and waits as above; V(reverted) puts the file (and
     O(mode_file)) back and starts the old image the same way; V(cleaned) removes the copies.
   - A new container that exits or restarts ends the wait at once with its exit code and last log lines.
+  - With O(start_flag) (KWDB's C(--upgrade-complete) in a rolling upgrade) the new container's command ends with
+    that flag, as deploy.sh's container upgrade leaves it; V(reverted) then brings the old image back with the flag
+    too (in run mode a container of the kept one's parameters plus the flag, the kept one removed once it runs; in
+    compose mode the kept file with the flag added), since only a start with the flag clears the node's UPGRADING
+    mark. RV(differences) leaves out the flag; RV(start_flag_added) tells whether it was added.
   - A container already on O(image) is not swapped again (a re-run resumes); V(reverted) and V(cleaned) without a
     kept old container change nothing. A loaded image that took the running image's name from it (same name, other
     id) is refused, as the old image would have no name to come back to.
@@ -105,6 +110,13 @@ options:
     description: The docker-compose CLI to run (the hyphenated command of the vendor's docs).
     type: str
     default: docker-compose
+  start_flag:
+    description:
+      - A flag the command of the container V(swapped) or V(reverted) starts must end with, such as
+        C(--upgrade-complete); added to the kwbase line of a C(bash -c) script or compose file, else as the last
+        argument; never twice.
+      - With V(inspected) and O(compose_file), a compose file with no line that starts kwbase is refused.
+    type: str
 notes:
   - The new container gets the old one's configuration, not its writable layer; data must live in volumes or binds
     (the vendor's layout binds the data directory). Volumes docker created for the image's C(VOLUME) paths are
@@ -180,6 +192,10 @@ removed_image:
   description: The id of the old image V(cleaned) removed.
   returned: when O(remove_old_image) removed it
   type: str
+start_flag_added:
+  description: Whether O(start_flag) was added to the command (it was not in it yet).
+  returned: after V(swapped) or V(reverted) changed something with O(start_flag)
+  type: bool
 loaded:
   description: The images C(docker load) printed.
   returned: when O(image_file) was loaded
@@ -346,8 +362,12 @@ class Swap:
             raise DistsqlError('%s exists already (an earlier swap was neither reverted nor cleaned): run state '
                                'reverted or cleaned first' % self.previous_name)
         old_image = self.docker.image(before['Image'])
-        argv = containers.run_argv(before, old_image, image, self.params['docker'], name=self.params['name'])
+        flag = self.params['start_flag']
+        argv = containers.run_argv(before, old_image, image, self.params['docker'], name=self.params['name'],
+                                   start_flag=flag)
         self.result.update(run_argv=argv, changed=True, resumed=current is None)
+        if flag:
+            self.result['start_flag_added'] = not containers.has_flag(_command(before), flag)
         if self.module.check_mode:
             return self.finish()
         if current is not None:
@@ -356,7 +376,8 @@ class Swap:
         self.docker.run(argv)
         self.wait_or_fail(self.params['name'])
         after = self.current()
-        before = dict(before, Name=after.get('Name'))  # the kept container's new name is not a parameter
+        # the kept container's new name is not a parameter, and the start flag was asked for
+        before = with_flag(dict(before, Name=after.get('Name')), flag)
         return self.finish(differences=[list(item) for item in containers.differences(
             before, after, self.default_changes(old_image, self.docker.image(after['Image'])))])
 
@@ -395,10 +416,27 @@ class Swap:
         current = self.current()
         if current is not None:
             self.docker.remove(self.params['name'])
-        self.docker.rename(self.previous_name, self.params['name'])
-        self.docker.start(self.params['name'])
-        self.wait_or_fail(self.params['name'])
+        flag = self.params['start_flag']
+        if flag and not containers.has_flag(_command(previous), flag):
+            self.rerun_with_flag(previous, flag)
+        else:
+            self.docker.rename(self.previous_name, self.params['name'])
+            self.docker.start(self.params['name'])
+            self.wait_or_fail(self.params['name'])
         return self.finish()
+
+    def rerun_with_flag(self, previous, flag):
+        """The old image again, with the kept container's parameters and the start flag; the kept container goes once
+        the new one runs (its parameters live on in it)."""
+        image = (previous.get('Config') or {}).get('Image')
+        named = self.docker.image(image) if image else None
+        if named is None or named.get('Id') != previous['Image']:
+            image = previous['Image']  # the name went to another image: the old one is known by its id only
+        self.docker.run(containers.run_argv(previous, self.docker.image(previous['Image']), image, self.params['docker'],
+                                            name=self.params['name'], start_flag=flag))
+        self.wait_or_fail(self.params['name'])
+        self.docker.remove(self.previous_name)
+        self.result['start_flag_added'] = True
 
     def cleaned(self):
         previous = self.previous()
@@ -461,12 +499,31 @@ class ComposeSwap(Swap):
         self.restart()
         after = self.current()
         changes = self.default_changes(old_image, self.docker.image(after['Image'])) + containers.COMPOSE_CHANGES
+        before = with_flag(before, self.params['start_flag'])
         return self.finish(differences=[list(item) for item in containers.differences(before, after, changes)])
+
+    def inspected(self):
+        if self.params['start_flag']:
+            self.flagged(read(self.params['compose_file']))  # refused now, before any node is touched
+            self.result.pop('start_flag_added')
+        return super(ComposeSwap, self).inspected()
+
+    def flagged(self, text):
+        """The compose file with the start flag on its kwbase line, when asked for (deploy.sh's recover_node)."""
+        flag = self.params['start_flag']
+        if not flag:
+            return text
+        self.result['start_flag_added'] = not containers.has_flag(text.splitlines(), flag)
+        try:
+            return containers.script_with_flag(text, flag)
+        except DistsqlError as exc:
+            raise DistsqlError('%s: %s, which the node needs to clear its UPGRADING mark in a rolling upgrade'
+                               % (self.params['compose_file'], exc))
 
     def new_texts(self, text, image):
         """(path, text) of each file the swap writes, all made before any is written: a file that cannot be changed
         (a MODE without line 3, say) is refused while every file is as it was."""
-        texts = [(self.params['compose_file'], containers.compose_with_image(text, image))]
+        texts = [(self.params['compose_file'], self.flagged(containers.compose_with_image(text, image)))]
         if self.params['mode_file']:
             texts.append((self.params['mode_file'], containers.mode_with_image(read(self.params['mode_file']), image)))
         if self.params['version_file'] and os.path.exists(self.params['version_file']):
@@ -499,6 +556,9 @@ class ComposeSwap(Swap):
         for path, copy in self.kept:
             if os.path.exists(copy):
                 self.module.atomic_move(copy, path)
+        if self.params['start_flag']:
+            text = read(self.params['compose_file'])
+            self.write(self.params['compose_file'], self.flagged(text))
         self.compose.up()
         self.wait_or_fail(self.params['name'])
         return self.finish()
@@ -517,6 +577,17 @@ class ComposeSwap(Swap):
         if self.params['remove_old_image'] and previous['image'] != (current.get('Config') or {}).get('Image'):
             self.remove_old_image(previous['image'])
         return self.finish()
+
+
+def _command(inspect):
+    return (inspect.get('Config') or {}).get('Cmd') or []
+
+
+def with_flag(inspect, flag):
+    """The entry as it is expected after a swap with ``flag``: its command ends with the flag."""
+    if not flag:
+        return inspect
+    return dict(inspect, Config=dict(inspect.get('Config') or {}, Cmd=containers.command_with_flag(_command(inspect), flag)))
 
 
 def distinct_tail(lines, count):
@@ -551,6 +622,7 @@ def main():
         mode_file=dict(type='path'),
         version_file=dict(type='path'),
         compose=dict(type='str', default='docker-compose'),
+        start_flag=dict(type='str'),
     )
     argument_spec.update(WAIT_ARGUMENT_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,

@@ -4,13 +4,17 @@
     python -m tests.containers up --name N --mode run|compose --version V3.0.0 [--secure] [--nodes 1] [--images DIR]
     python -m tests.containers down --name N | --all
     python -m tests.containers inspect --name N
+    python -m tests.containers workload --name N --out SUMMARY.json [--duration 30] [--rate 50] [--connections 3]
 `up` prints the path of the lab's inventory.yml (and nothing else on stdout).
 """
 import argparse
+import signal
 import sys
+import threading
 
 from . import images, lab
 from .docker import ContainerLabError
+from tests.testbed import workload  # pylint: disable=wrong-import-order
 
 
 def main(argv=None):
@@ -37,6 +41,13 @@ def main(argv=None):
     commands.add_parser("list", help="the labs")
     inventory = commands.add_parser("inventory", help="the path of a lab's inventory.yml")
     inventory.add_argument("--name", required=True)
+    load = commands.add_parser("workload", help="a pgwire client workload against every node of a lab (a multi-host "
+                                                "connection string: the client fails over as an application does)")
+    load.add_argument("--name", required=True)
+    load.add_argument("--out", required=True, help="path of the JSON summary")
+    load.add_argument("--duration", type=float, default=30.0, help="seconds to run (SIGTERM/SIGINT end it early)")
+    load.add_argument("--rate", type=float, default=50.0)
+    load.add_argument("--connections", type=int, default=3)
     args = parser.parse_args(argv)
     try:
         if args.command == "images":
@@ -58,7 +69,22 @@ def main(argv=None):
                                           ",".join(node["container"] for node in state["nodes"])))
         elif args.command == "inventory":
             print(lab.ContainerLab.load(args.name).inventory_path)
-    except (ContainerLabError, ValueError) as error:
+        elif args.command == "workload":
+            print(workload.summary_line(run_workload(lab.ContainerLab.load(args.name), args)))
+    except (ContainerLabError, ValueError, workload.WorkloadError) as error:
         print("error: %s" % error, file=sys.stderr)
         return 1
     return 0
+
+
+def run_workload(the_lab, args):
+    """The testbed's pgwire workload with every node's published SQL port in one conninfo: psycopg tries the hosts in
+    order on each connect, so a node that is down or refuses sessions sends the client to the next one."""
+    if the_lab.secure:
+        raise ContainerLabError("the workload speaks plain pgwire: lab %s is secure" % the_lab.name)
+    dsn = "host=%s port=%s user=root dbname=defaultdb sslmode=disable" % (
+        ",".join("127.0.0.1" for _node in the_lab.nodes), ",".join(str(node["sql_port"]) for node in the_lab.nodes))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return workload.run_workload(dsn, args.duration, args.rate, args.out, stop_event=stop, connections=args.connections)

@@ -9,7 +9,9 @@
 init`` (several). ``compose`` mode: one node from deploy.sh's docker-compose.yml template in the lab's
 ``etc/kaiwudb/script`` with ``etc/kaiwudb/info/MODE`` and ``.version`` beside it, ``docker-compose up -d`` there
 (the docs' manual procedure); the container is ``kaiwudb-container``, as deploy.sh names it, so one compose lab at a
-time.
+time. ``mixed`` mode: a cluster of ``docker run`` nodes whose last node is deploy.sh's compose install (``start
+--join <node1>``, MODE line 2 ``multi-replication``): deploy.sh's container name allows one compose node per docker
+host, and this machine is the one docker host, so a cluster can hold one compose node beside its run nodes.
 
 Testbed-only additions, each marked where it is written: the lab's ``shared/`` directory bound to
 ``/testbed/shared`` (the simulator's stand-in for replication, as on the podman hosts) and the label
@@ -35,7 +37,7 @@ from tests.testbed.provision_kwdb import make_certs_tarball
 from sim import kwdb_packages, releases  # pylint: disable=wrong-import-order
 from sim.build import build_zipapp  # pylint: disable=wrong-import-order
 
-MODES = ("run", "compose")
+MODES = ("run", "compose", "mixed")
 SQL_PORT, HTTP_PORT, BRPC_PORT = 26257, 8080, 27257
 RUN_DATA_MOUNT = "/kaiwudb/deploy/kwdb-container"          # docs' docker run lines
 COMPOSE_DATA_MOUNT = "/kaiwudb/deploy/kaiwudb-container"   # deploy.sh's compose template
@@ -213,9 +215,9 @@ class ContainerLab:
     # ------------------------------------------------------------------ inventory
     def inventory(self):
         state = self.state
-        compose_mode = state["mode"] == "compose"
         hosts = {}
         for node in self.nodes:
+            compose_mode = node_mode(state, node) == "compose"
             host = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
                     # the address node status shows: every node advertises docker0 with its own host port
                     "distsql_node_address": "%s:%d" % (state["address"], node["sql_port"]),
@@ -225,7 +227,12 @@ class ContainerLab:
                     "distsql_sql_address": "127.0.0.1:%d" % node["sql_port"],
                     "distsql_kwdb_container_name": node["container"],
                     "distsql_kwdb_container_brpc_port": node["brpc_port"]}
-            if not compose_mode:
+            if compose_mode:
+                host["distsql_kwdb_container_mode"] = "compose"
+                host["distsql_kwdb_container_compose_dir"] = os.path.join(self.dir, "etc", "kaiwudb", "script")
+                host["distsql_kwdb_container_info_dir"] = os.path.join(self.dir, "etc", "kaiwudb", "info")
+                host["distsql_kwdb_container_data_mount"] = COMPOSE_DATA_MOUNT
+            else:
                 host["distsql_kwdb_container_run_options"] = node["run_options"]
                 host["distsql_kwdb_container_command"] = node["command"]
             hosts[node["host"]] = host
@@ -240,20 +247,17 @@ class ContainerLab:
             variables["distsql_certs_dir"] = os.path.join(self.dir, "certs")
         variables.update({
             "distsql_kwdb_deploy_mode": "container",
-            "distsql_kwdb_container_mode": state["mode"],
+            "distsql_kwdb_container_mode": "run",
             "distsql_kwdb_container_docker": DOCKER,
             "distsql_kwdb_container_compose": COMPOSE,
             "distsql_kwdb_container_version": state["version"],
             "distsql_kwdb_container_image": state["image"],
             "distsql_kwdb_container_image_files": state["image_files"],
             "distsql_kwdb_container_broken_image_files": state["broken_image_files"],
-            "distsql_kwdb_container_data_mount": COMPOSE_DATA_MOUNT if compose_mode else RUN_DATA_MOUNT,
+            "distsql_kwdb_container_data_mount": RUN_DATA_MOUNT,
             "distsql_kwdb_container_certs_mount": CERTS_MOUNT,
             "distsql_client_binary": self.client,
         })
-        if compose_mode:
-            variables["distsql_kwdb_container_compose_dir"] = os.path.join(self.dir, "etc", "kaiwudb", "script")
-            variables["distsql_kwdb_container_info_dir"] = os.path.join(self.dir, "etc", "kaiwudb", "info")
         return {"all": {"vars": variables, "hosts": hosts,
                         "children": {"kwdb": {"hosts": {node["host"]: {} for node in self.nodes}}}}}
 
@@ -263,6 +267,15 @@ class ContainerLab:
 
 
 # ---------------------------------------------------------------------- up
+def node_mode(state, node):
+    """run or compose: a lab's nodes are all of its mode, but for a mixed lab's compose node."""
+    return node.get("mode") or ("compose" if state["mode"] == "compose" else "run")
+
+
+def has_compose_node(state):
+    return any(node_mode(state, node) == "compose" for node in state["nodes"])
+
+
 def _image_files(out_dir):
     found, broken = {}, {}
     for version in images.VERSIONS:
@@ -305,8 +318,9 @@ def run_node_argv(lab, index, node, image, address, first, secure, multi):
     return options, command
 
 
-def compose_files(lab, version, image, node, address, secure):
-    """deploy.sh's install of a container node: info files, kaiwudb_env and docker-compose.yml under the lab."""
+def compose_files(lab, version, image, node, address, secure, join=None):
+    """deploy.sh's install of a container node: info files, kaiwudb_env and docker-compose.yml under the lab; with
+    ``join`` (host:port) a node of a multi-replica cluster."""
     root = lab.dir
     info_dir = os.path.join(root, "etc", "kaiwudb", "info")
     script_dir = os.path.join(root, "etc", "kaiwudb", "script")
@@ -318,7 +332,7 @@ def compose_files(lab, version, image, node, address, secure):
         os.rmdir(certs)
         os.symlink(os.path.join(root, "certs"), certs)
     secure_mode = "tls" if secure else "insecure"
-    mode = ["container", "single", image, node["data_dir"], str(node["sql_port"]), str(node["http_port"]),
+    mode = ["container", "multi-replication" if join else "single", image, node["data_dir"], str(node["sql_port"]), str(node["http_port"]),
             MANAGEMENT_USER, secure_mode, "false", address]
     _write_if_changed(os.path.join(info_dir, "MODE"), "\n".join(mode) + "\n")
     _write_if_changed(os.path.join(info_dir, ".version"), kwdb_packages.basic_version(version) + "\n")
@@ -329,8 +343,8 @@ def compose_files(lab, version, image, node, address, secure):
         "image": image, "http": node["http_port"], "sql": node["sql_port"], "brpc": node["brpc_port"],
         "certs": certs, "data": node["data_dir"], "shared": os.path.join(root, "shared"),
         "env_file": ("    env_file:\n      - %s\n" % os.path.join(script_dir, "kaiwudb_env")) if v31 else "",
-        "start_type": "start-single-node", "start_arg": "$KAIWUDB_START_ARG " if v31 else "",
-        "secure": " ".join(security_flags(secure)), "addr": address, "join": ""}
+        "start_type": "start" if join else "start-single-node", "start_arg": "$KAIWUDB_START_ARG " if v31 else "",
+        "secure": " ".join(security_flags(secure)), "addr": address, "join": "--join %s" % join if join else ""}
     _write_if_changed(os.path.join(script_dir, "docker-compose.yml"), text)
     return script_dir
 
@@ -343,12 +357,13 @@ def up(name, mode="run", version="V3.0.0", secure=False, nodes=1, images_dir=Non
         raise ContainerLabError("unknown mode %r (known: %s)" % (mode, ", ".join(MODES)))
     if version not in images.VERSIONS:
         raise ContainerLabError("unknown KWDB version %r (known: %s)" % (version, ", ".join(images.VERSIONS)))
-    if nodes < 1 or (mode == "compose" and nodes != 1):
-        raise ContainerLabError("compose mode runs one node per host (deploy.sh's kaiwudb-container), not %d" % nodes
-                                if mode == "compose" else "at least one node, not %d" % nodes)
+    if nodes < 1 or (mode == "compose" and nodes != 1) or (mode == "mixed" and nodes < 2):
+        raise ContainerLabError({"compose": "compose mode runs one node per host (deploy.sh's kaiwudb-container), not %d",
+                                 "mixed": "mixed mode is a cluster: run nodes and one compose node, at least 2, not %d"
+                                 }.get(mode, "at least one node, not %d") % nodes)
     if name in lab_names():
         raise ContainerLabError("container lab %s exists (down --name %s first)" % (name, name))
-    if mode == "compose" and any(read_lab(n)["mode"] == "compose" for n in lab_names()):
+    if mode != "run" and any(has_compose_node(read_lab(n)) for n in lab_names()):
         raise ContainerLabError("a compose lab exists already: its container is kaiwudb-container, one per host")
     check_daemon()
     images_dir = os.path.abspath(images_dir or images.default_out_dir())
@@ -362,12 +377,13 @@ def up(name, mode="run", version="V3.0.0", secure=False, nodes=1, images_dir=Non
     address = bridge_gateway()
     nodes_state = []
     for index, (sql, http, brpc) in enumerate(allocate_ports(nodes), start=1):
-        container = COMPOSE_CONTAINER if mode == "compose" else "%s-kwdb%d" % (name, index)
-        data = (os.path.join(root, "var", "lib", "kaiwudb") if mode == "compose"
+        node_is_compose = mode == "compose" or (mode == "mixed" and index == nodes)
+        container = COMPOSE_CONTAINER if node_is_compose else "%s-kwdb%d" % (name, index)
+        data = (os.path.join(root, "var", "lib", "kaiwudb") if node_is_compose
                 else os.path.join(root, "var", "lib", "kaiwudb%s" % (index if nodes > 1 else "")))
         os.makedirs(data, exist_ok=True)
         nodes_state.append({"host": container, "container": container, "sql_port": sql, "http_port": http,
-                            "brpc_port": brpc, "data_dir": data})
+                            "brpc_port": brpc, "data_dir": data, "mode": "compose" if node_is_compose else "run"})
     lab = ContainerLab({"name": name, "mode": mode, "version": version, "secure": secure, "address": address,
                         "topology": "multi_replica" if nodes > 1 else "standalone", "nodes": nodes_state,
                         "image": images.image_name(version), "images_dir": images_dir,
@@ -380,17 +396,19 @@ def up(name, mode="run", version="V3.0.0", secure=False, nodes=1, images_dir=Non
         if secure:
             _certs(root, os.path.join(root, "certs"), address)
         lab.state["image"] = images.load(image_files[version])
-        if mode == "compose":
-            script_dir = compose_files(lab, version, lab.state["image"], nodes_state[0], address, secure)
-            compose(script_dir, "up", "-d", timeout=300)
-        else:
-            for index, node in enumerate(nodes_state):
+        first = nodes_state[0]
+        for index, node in enumerate(nodes_state):
+            if node["mode"] == "compose":
+                join = "%s:%d" % (address, first["sql_port"]) if nodes > 1 else None
+                script_dir = compose_files(lab, version, lab.state["image"], node, address, secure, join)
+                compose(script_dir, "up", "-d", timeout=300)
+            else:
                 node["run_options"], node["command"] = run_node_argv(name, index, node, lab.state["image"], address,
-                                                                     nodes_state[0], secure, nodes > 1)
+                                                                     first, secure, nodes > 1)
                 docker("run", *node["run_options"], lab.state["image"], *node["command"], timeout=120)
-            if nodes > 1:
-                docker("exec", nodes_state[0]["container"], "./kwbase", "init", *security_flags(secure),
-                       "--host=%s:%d" % (address, nodes_state[0]["sql_port"]), timeout=60)
+        if nodes > 1:
+            docker("exec", first["container"], "./kwbase", "init", *security_flags(secure),
+                   "--host=%s:%d" % (address, first["sql_port"]), timeout=60)
         lab.save()
         lab.wait_live(timeout)
         lab.write_inventory()
@@ -421,7 +439,7 @@ def down(name):
         shutil.rmtree(lab_dir(name), ignore_errors=True)
         return
     script_dir = os.path.join(lab.dir, "etc", "kaiwudb", "script")
-    if lab.state["mode"] == "compose" and os.path.exists(os.path.join(script_dir, "docker-compose.yml")):
+    if has_compose_node(lab.state) and os.path.exists(os.path.join(script_dir, "docker-compose.yml")):
         compose(script_dir, "down", "--volumes", check=False, timeout=120)
     used = set()
     for container in containers_of(lab):

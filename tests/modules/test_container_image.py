@@ -500,3 +500,97 @@ def test_compose_short_mode_is_refused_before_anything_changes(node, module_runn
     assert result["failed"] is True and result["msg"] == "MODE has 2 lines; line 3 is the container image"
     assert node.files() == before and node.docker.inspect(COMPOSE_NAME)["Id"] == old["Id"]
     assert len(node.docker.compose_calls()) == 1
+
+
+# a rolling upgrade: --upgrade-complete in the new container's command, and in the old one's on the way back
+
+FLAG = "--upgrade-complete"
+
+
+def test_a_rolling_swap_ends_the_command_with_the_start_flag_and_nothing_else_changes(docker, module_runner):
+    before = docker.inspect("kwdb")
+    result = succeeded(swap(docker, module_runner, image_file=new_archive(docker), start_flag=FLAG))
+    assert result["start_flag_added"] is True and result["differences"] == [], result
+    after = docker.inspect("kwdb")
+    assert after["Config"]["Cmd"] == before["Config"]["Cmd"] + [FLAG]
+    assert after["HostConfig"] == before["HostConfig"] and after["Config"]["Image"] == "kwdb:3.1.0"
+    again = succeeded(swap(docker, module_runner, image="kwdb:3.1.0", start_flag=FLAG))
+    assert again["changed"] is False and docker.inspect("kwdb")["Config"]["Cmd"].count(FLAG) == 1
+
+
+def test_a_rolling_swap_of_a_command_with_the_flag_already_adds_it_no_second_time(docker, module_runner):
+    succeeded(swap(docker, module_runner, image_file=new_archive(docker), start_flag=FLAG))
+    succeeded(module(docker, module_runner, "cleaned"))
+    newer = docker.archive("KaiwuDB-3.2.0.tar", docker.image("kwdb:3.2.0", "3.2.0"))
+    result = succeeded(swap(docker, module_runner, image_file=newer, start_flag=FLAG))
+    assert result["start_flag_added"] is False and result["differences"] == []
+    assert docker.inspect("kwdb")["Config"]["Cmd"].count(FLAG) == 1
+
+
+def test_a_failed_rolling_swap_brings_the_old_image_back_with_its_parameters_and_the_flag(docker, module_runner):
+    before = docker.inspect("kwdb")
+    archive = new_archive(docker, docker.image("kwdb:3.1.0", "3.1.0", exits=True))
+    assert swap(docker, module_runner, image_file=archive, start_flag=FLAG)["failed"] is True
+    reverted = succeeded(module(docker, module_runner, "reverted", start_flag=FLAG))
+    assert reverted["changed"] is True and reverted["start_flag_added"] is True and reverted["previous"] is None
+    now = docker.inspect("kwdb")
+    # a new container (only a start with the flag clears the UPGRADING mark) of the old image, its parameters kept
+    assert now["Id"] != before["Id"] and now["Image"] == before["Image"] and now["Config"]["Image"] == "kwdb:3.0.0"
+    assert now["Config"]["Cmd"] == before["Config"]["Cmd"] + [FLAG] and now["State"]["Running"] is True
+    assert now["HostConfig"] == before["HostConfig"] and now["Config"]["WorkingDir"] == before["Config"]["WorkingDir"]
+    assert sorted(now["Config"]["Env"]) == sorted(before["Config"]["Env"])
+    assert docker.names() == ["kwdb"]
+
+
+def test_a_rolling_revert_of_a_kept_container_that_has_the_flag_renames_it_back(docker, module_runner):
+    succeeded(swap(docker, module_runner, image_file=new_archive(docker), start_flag=FLAG))
+    succeeded(module(docker, module_runner, "cleaned"))
+    flagged = docker.inspect("kwdb")
+    newer = docker.archive("KaiwuDB-3.2.0.tar", docker.image("kwdb:3.2.0", "3.2.0", exits=True))
+    assert swap(docker, module_runner, image_file=newer, start_flag=FLAG)["failed"] is True
+    reverted = succeeded(module(docker, module_runner, "reverted", start_flag=FLAG))
+    assert "start_flag_added" not in reverted and docker.inspect("kwdb")["Id"] == flagged["Id"]
+
+
+def flagged_line(text):
+    return text.replace(b"kaiwudb-container  --join 10.0.0.1:26257\n",
+                        b"kaiwudb-container  --join 10.0.0.1:26257 --upgrade-complete\n")
+
+
+def test_a_rolling_compose_swap_adds_the_flag_to_the_kwbase_line_as_deploy_sh_does(node, module_runner):
+    before, old = node.files(), node.docker.inspect(COMPOSE_NAME)
+    result = succeeded(compose_module(node, module_runner, "swapped", version_file=node.new_version, start_flag=FLAG,
+                                      image_file=node.archive(node.docker.image(NEW, "3.2.2"))))
+    assert result["start_flag_added"] is True and result["differences"] == [], result
+    after = node.files()
+    assert after[node.compose_file] == flagged_line(before[node.compose_file]).replace(OLD.encode(), NEW.encode(), 1)
+    assert after[node.compose_file + "-distsql-previous"] == before[node.compose_file]
+    script = node.docker.inspect(COMPOSE_NAME)["Config"]["Cmd"][-1]
+    assert script == old["Config"]["Cmd"][-1][:-1] + " --upgrade-complete\n"
+
+
+def test_a_failed_rolling_compose_swap_comes_back_on_the_old_file_with_the_flag(node, module_runner):
+    before, old = node.files(), node.docker.inspect(COMPOSE_NAME)
+    failing = node.archive(node.docker.image(NEW, "3.2.2", exits=True, logs=FAILURE_LOG))
+    assert compose_module(node, module_runner, "swapped", image_file=failing, start_flag=FLAG,
+                          version_file=node.new_version)["failed"] is True
+    reverted = succeeded(compose_module(node, module_runner, "reverted", start_flag=FLAG))
+    assert reverted["changed"] is True and reverted["start_flag_added"] is True
+    now = node.files()
+    assert now[node.compose_file] == flagged_line(before[node.compose_file])
+    assert dict(now, **{node.compose_file: before[node.compose_file]}) == before
+    container = node.docker.inspect(COMPOSE_NAME)
+    assert container["Image"] == old["Image"] and container["State"]["Status"] == "running"
+    assert container["Config"]["Cmd"][-1].endswith("--join 10.0.0.1:26257 --upgrade-complete\n")
+
+
+def test_inspected_for_a_rolling_upgrade_refuses_a_compose_file_that_starts_no_kwbase(node, module_runner):
+    text = node.files()[node.compose_file].decode().replace("/kaiwudb/bin/kwbase  start", "/kaiwudb/bin/run.sh")
+    write(node.compose_file, text)
+    before = node.files()
+    result = compose_module(node, module_runner, "inspected", start_flag=FLAG)
+    assert result["failed"] is True and result["msg"] == (
+        "%s: no line starts kwbase (kwbase start...) to add --upgrade-complete to, which the node needs to clear its "
+        "UPGRADING mark in a rolling upgrade" % node.compose_file)
+    assert node.files() == before
+    assert succeeded(compose_module(node, module_runner, "inspected"))["changed"] is False

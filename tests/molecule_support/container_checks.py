@@ -93,3 +93,34 @@ def compose_diff(before_text, after_text):
     old, new = before_text.splitlines(), after_text.splitlines()
     assert len(old) == len(new), "docker-compose.yml went from %d to %d lines" % (len(old), len(new))
     return [(number, was, now) for number, (was, now) in enumerate(zip(old, new), 1) if was != now]
+
+
+def flagged_command(command, flag="--upgrade-complete"):
+    """A container command as a rolling upgrade leaves it, worked out independently of the collection: the flag as the
+    last argument, or, for `bash -c <script>` (deploy.sh's compose command), at the end of the script's line."""
+    if len(command) >= 2 and command[-2] == "-c":
+        return command[:-1] + [command[-1].rstrip("\n") + " " + flag + "\n"]
+    return command + [flag]
+
+
+def assert_only_the_image_and_the_flag_changed(before, after, name, show):
+    """As assert_only_the_image_changed, but the command (Config.Cmd, and Args, docker's copy of it without the
+    program) may and must end with --upgrade-complete."""
+    old, new = before["nodes"][name]["inspect"], after["nodes"][name]["inspect"]
+    changes = inspect_changes(old, new)
+    show("docker inspect %s, before and after, %d fields differ:\n%s\n  the command now ends: ...%s" % (
+        name, len(changes), "\n".join(describe_changes(changes)), json.dumps(new["Config"]["Cmd"])[-60:]))
+    assert new["Config"]["Cmd"] == flagged_command(old["Config"]["Cmd"]), (old["Config"]["Cmd"], new["Config"]["Cmd"])
+    assert new["Args"] == flagged_command(old["Args"]), (old["Args"], new["Args"])
+    parameters = [change for change in changes if change[1] == "parameter" and change[0] not in ("Config.Cmd", "Args")]
+    assert not parameters, "%s: run parameters differ: %s" % (name, parameters)
+    assert [change[0] for change in changes if change[1] == "image"] == sorted(IMAGE_FIELDS), changes
+
+
+def node_status(variables):
+    """`kwbase node status` through one node, by the client on this machine: {sql address: row}."""
+    security = ["--insecure"] if variables["distsql_insecure"] else ["--certs-dir=%s" % variables["distsql_certs_dir"]]
+    done = subprocess.run([variables["distsql_client_binary"], "node", "status", "--format=csv"] + security
+                          + ["--host=%s" % variables["distsql_sql_address"]], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, "node status failed: %s" % done.stderr
+    return {row["address"]: row for row in csv.DictReader(io.StringIO(done.stdout))}

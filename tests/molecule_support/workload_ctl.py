@@ -8,7 +8,8 @@ STATE_DIR/workload.json` through the lab's load balancer in its own session (so 
 ansible task that started it), writes STATE_DIR/workload.pid, and returns once the process is running. The
 workload speaks the cluster's protocol: pgwire on :26257 (CockroachDB, KWDB), or Databend's HTTP handler on :8000
 for a cluster of `up --engine databend` (`workload` reads the engine from the inventory the cluster saved);
-`--connections` is then the number of concurrent HTTP clients.
+`--connections` is then the number of concurrent HTTP clients. With `--containers` the name is a container lab's
+(tests/containers) and the workload connects to every node's published port (`python -m tests.containers workload`).
 `stop` sends SIGTERM (the workload ends early on it and writes its JSON summary), waits for the summary and
 prints the counts; `--if-running` (destroy) does nothing when no workload runs. The duration is only a
 safety net so that a failed converge does not leave a workload running for long.
@@ -62,7 +63,8 @@ def start(args):
     for stale in (summary, pidfile):
         if os.path.exists(stale):
             os.unlink(stale)
-    argv = [sys.executable, "-m", "tests.testbed", "workload", "--name", args.name, "--duration", str(args.duration),
+    argv = [sys.executable, "-m", "tests.containers" if args.containers else "tests.testbed", "workload",
+            "--name", args.name, "--duration", str(args.duration),
             "--rate", str(args.rate), "--connections", str(args.connections), "--out", summary]
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
@@ -76,8 +78,9 @@ def start(args):
             with open(log, encoding="utf-8") as source:
                 raise SystemExit("workload exited at once (rc %s):\n%s" % (proc.returncode, source.read()))
         time.sleep(0.1)
-    print("workload started: pid %d, %s ops/s over %d connections through the lb of %s, summary %s"
-          % (proc.pid, args.rate, args.connections, args.name, summary))
+    print("workload started: pid %d, %s ops/s over %d connections %s %s, summary %s"
+          % (proc.pid, args.rate, args.connections, "to every node of" if args.containers else "through the lb of",
+             args.name, summary))
     return 0
 
 
@@ -117,7 +120,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tests.molecule_support.workload_ctl", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     sub = commands.add_parser("start")
-    sub.add_argument("--name", required=True, help="testbed cluster name")
+    sub.add_argument("--name", required=True, help="testbed cluster name (or container lab name with --containers)")
+    sub.add_argument("--containers", action="store_true",
+                     help="a container lab (tests/containers): every node's published port, no lb")
     sub.add_argument("--dir", required=True, help="where the pidfile, log and JSON summary go")
     sub.add_argument("--rate", type=float, default=50.0)
     sub.add_argument("--connections", type=int, default=3)

@@ -383,7 +383,9 @@ class Workload(RateLoop):
         self.connects = 0
         params = psycopg.conninfo.conninfo_to_dict(dsn)
         self.target = "%s:%s" % (params.get("host", "localhost"), params.get("port", 5432))
-        check_target(params.get("host", "localhost"))
+        # a multi-host conninfo (an application's failover list, host=a,b port=1,2): every host must be allowed
+        for host in str(params.get("host", "localhost")).split(","):
+            check_target(host)
         self.key_base = random.randrange(1, 1000000) * KEYS * 100  # own keys for workloads sharing the table
         super().__init__(rate, workers=connections, **options)
 

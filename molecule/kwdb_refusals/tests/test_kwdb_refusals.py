@@ -49,17 +49,6 @@ def test_a_container_package_on_a_bare_metal_install_is_refused_at_staging(lab):
     assert sorted({failure["host"] for failure in record["failed"]}) == ["node1", "node2", "node3"], record["failed"]
 
 
-def test_a_rolling_upgrade_of_containers_is_refused_before_any_host_is_touched(lab):
-    message, _record, differences = lab.refused("container_rolling", {
-        "distsql_kwdb_deploy_mode": "container", "distsql_kwdb_container_images": {"V2.2.2": "kwdb/kwdb:2.2.2"}})
-    refusal_lab.assert_unchanged("the container rolling upgrade", differences)
-    lab.assert_refused_by_preflight(message, "a rolling upgrade of KWDB in containers is not supported: kwbase node "
-                                             "upgrade marks each node UPGRADING and only a start with --upgrade-complete "
-                                             "clears the mark, which would change the new container's command and, for "
-                                             "a way back, the old one's; upgrade the containers offline with "
-                                             "upgrade-single-replica.yml or upgrade-standalone.yml")
-
-
 def test_a_built_binary_for_a_unit_that_starts_another_binary_is_refused(lab):
     message, _record, differences = lab.refused("source_other_binary", {
         "distsql_kwdb_deploy_mode": "source", "distsql_binary": "/usr/local/bin/kwbase",

@@ -134,8 +134,8 @@ def test_run_lab_of_three_nodes_joins_and_answers_on_every_port(make_lab):
 
 def test_compose_lab_from_the_deploy_template_and_down_removes_it(make_lab):
     the_lab = make_lab("compose", "V3.1.0", secure=True)
-    script_dir = the_lab.inventory()["all"]["vars"]["distsql_kwdb_container_compose_dir"]
-    info_dir = the_lab.inventory()["all"]["vars"]["distsql_kwdb_container_info_dir"]
+    script_dir = compose_host(the_lab)["distsql_kwdb_container_compose_dir"]
+    info_dir = compose_host(the_lab)["distsql_kwdb_container_info_dir"]
     with open(os.path.join(info_dir, "MODE"), encoding="utf-8") as mode:
         lines = mode.read().splitlines()
     assert lines[:3] == ["container", "single", "kwdb/kwdb:3.1.0"] and lines[7] == "tls"
@@ -155,9 +155,32 @@ def test_compose_lab_from_the_deploy_template_and_down_removes_it(make_lab):
     assert docker("network", "inspect", project_network, check=False).returncode != 0
 
 
+def compose_host(the_lab):
+    return the_lab.inventory()["all"]["hosts"]["kaiwudb-container"]
+
+
+def test_mixed_lab_is_a_cluster_of_run_nodes_and_one_compose_node_joined_to_node_1(make_lab):
+    the_lab = make_lab("mixed", "V3.0.0", nodes=2)
+    rows = the_lab.wait_live()
+    assert sorted(row["address"] for row in rows) == sorted(
+        "%s:%d" % (the_lab.state["address"], node["sql_port"]) for node in the_lab.nodes)
+    hosts = the_lab.inventory()["all"]["hosts"]
+    assert sorted(hosts) == [the_lab.name + "-kwdb1", "kaiwudb-container"]
+    assert hosts["kaiwudb-container"]["distsql_kwdb_container_mode"] == "compose"
+    assert "distsql_kwdb_container_mode" not in hosts[the_lab.name + "-kwdb1"]
+    with open(os.path.join(hosts["kaiwudb-container"]["distsql_kwdb_container_info_dir"], "MODE"), encoding="utf-8") as mode:
+        assert mode.read().splitlines()[1] == "multi-replication"
+    with open(os.path.join(hosts["kaiwudb-container"]["distsql_kwdb_container_compose_dir"], "docker-compose.yml"),
+              encoding="utf-8") as source:
+        text = source.read()
+    assert "/kaiwudb/bin/kwbase  start --insecure" in text
+    assert text.rstrip("\n").endswith("--join %s:%d" % (the_lab.state["address"], the_lab.nodes[0]["sql_port"]))
+    assert_sql_works(the_lab, node=1)
+
+
 def test_compose_template_of_v3_0_0_has_no_start_arg(make_lab):
     the_lab = make_lab("compose", "V3.0.0")
-    script_dir = the_lab.inventory()["all"]["vars"]["distsql_kwdb_container_compose_dir"]
+    script_dir = compose_host(the_lab)["distsql_kwdb_container_compose_dir"]
     with open(os.path.join(script_dir, "docker-compose.yml"), encoding="utf-8") as source:
         text = source.read()
     assert "$KAIWUDB_START_ARG" not in text and "env_file:" not in text

@@ -19,8 +19,8 @@ import copy
 import pytest
 
 from ansible_collections.distsql.upgrade.plugins.module_utils.containers import (
-    COMPOSE_CHANGES, anonymous_volumes, compose_image, compose_with_image, differences, mode_image, mode_with_image,
-    run_argv)
+    COMPOSE_CHANGES, anonymous_volumes, command_with_flag, compose_image, compose_with_image, differences, has_flag,
+    mode_image, mode_with_image, run_argv, script_with_flag)
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
 
 COMMAND = ['./kwbase', 'start-single-node', '--certs-dir=/kaiwudb/certs', '--listen-addr=0.0.0.0:26257',
@@ -273,3 +273,61 @@ def test_a_mode_without_line_3_is_refused(text, count):
     with pytest.raises(DistsqlError) as excinfo:
         mode_with_image(text, 'kwdb/kwdb:3.2.2')
     assert str(excinfo.value) == 'MODE has %d lines; line 3 is the container image' % count
+
+
+# --upgrade-complete: where deploy.sh's container upgrade puts it, and where the rolling flow puts it
+
+FLAG = '--upgrade-complete'
+COMPOSE_START = ('        /kaiwudb/bin/kwbase  start $KAIWUDB_START_ARG --insecure --listen-addr=0.0.0.0:26257 '
+                 '--store=/kaiwudb/deploy/kaiwudb-container  \n')
+
+
+def test_the_flag_goes_at_the_end_of_the_kwbase_line_of_a_compose_file_after_its_trailing_spaces():
+    text = '    command: \n      - /bin/bash\n      - -c\n      - |\n' + COMPOSE_START
+    flagged = script_with_flag(text, FLAG)
+    # deploy.sh's sed 's/.*\\/kaiwudb\\/bin\\/kwbase.*/& --upgrade-complete/': the line, one space, the flag
+    assert flagged == text.replace('kaiwudb-container  \n', 'kaiwudb-container   --upgrade-complete\n')
+    assert script_with_flag(flagged, FLAG) == flagged
+
+
+def test_a_compose_file_with_crlf_endings_gets_the_flag_before_the_ending():
+    text = COMPOSE_START.replace('\n', '\r\n')
+    assert script_with_flag(text, FLAG) == COMPOSE_START.replace('  \n', '   --upgrade-complete\r\n')
+
+
+def test_a_script_that_starts_no_kwbase_is_refused():
+    with pytest.raises(DistsqlError) as failed:
+        script_with_flag('image: kwdb/kwdb:3.1.0\ncommand: sleep infinity\n', FLAG)
+    assert str(failed.value) == 'no line starts kwbase (kwbase start...) to add --upgrade-complete to'
+
+
+@pytest.mark.parametrize('command, expected', [
+    (COMMAND, COMMAND + [FLAG]),
+    (COMMAND + [FLAG], COMMAND + [FLAG]),
+    (['/bin/bash', '-c', COMPOSE_START.strip() + '\n'],
+     ['/bin/bash', '-c', COMPOSE_START.strip() + ' --upgrade-complete\n']),
+    (['/bin/bash', '-c', 'exec ./kwbase start-single-node --insecure --upgrade-complete'],
+     ['/bin/bash', '-c', 'exec ./kwbase start-single-node --insecure --upgrade-complete']),
+    # a script that does not start kwbase itself: the flag is one more argument of the shell
+    (['/bin/sh', '-c', '/start.sh'], ['/bin/sh', '-c', '/start.sh', FLAG]),
+    ([], [FLAG]),
+])
+def test_the_command_ends_with_the_flag_once(command, expected):
+    assert command_with_flag(command, FLAG) == expected
+    assert has_flag(expected, FLAG)
+
+
+def test_a_flag_that_is_only_part_of_a_word_is_not_the_flag():
+    assert not has_flag(['--upgrade-complete-later', '--no-upgrade-complete=1'], FLAG)
+
+
+def test_the_run_line_with_the_start_flag_passes_the_command_and_the_flag():
+    argv = run_argv(INSPECT, IMAGE_30, 'kwdb:3.1.0', start_flag=FLAG)
+    assert argv[argv.index('kwdb:3.1.0') + 1:] == COMMAND + [FLAG]
+
+
+def test_the_run_line_with_the_start_flag_passes_a_command_that_is_the_images_default():
+    default = dict(INSPECT, Config=dict(INSPECT['Config'], Cmd=['bash']))
+    assert run_argv(default, IMAGE_30, 'kwdb:3.1.0')[-1] == 'kwdb:3.1.0'
+    argv = run_argv(default, IMAGE_30, 'kwdb:3.1.0', start_flag=FLAG)
+    assert argv[argv.index('kwdb:3.1.0') + 1:] == ['bash', FLAG]
