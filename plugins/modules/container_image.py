@@ -32,7 +32,8 @@ description:
   - With O(compose_file) the container is a docker-compose service (deploy.sh's container mode). V(swapped) keeps a
     copy of the file (C(<compose_file>)C(O(previous_suffix))), changes only its C(image:) line (and line 3 of
     O(mode_file)), runs C(docker-compose down) and C(up -d) and waits as above; V(reverted) puts the file (and
-    O(mode_file)) back and starts the old image the same way; V(cleaned) removes the copies.
+    O(mode_file)) back and starts the old image the same way (removing a C(.version) the swap created where there was
+    none); V(cleaned) removes the copies.
   - A new container that exits or restarts ends the wait at once with its exit code and last log lines.
   - With O(start_flag) (KWDB's C(--upgrade-complete) in a rolling upgrade) the new container's command ends with
     that flag, as deploy.sh's container upgrade leaves it; V(reverted) then brings the old image back with the flag
@@ -536,9 +537,14 @@ class ComposeSwap(Swap):
         self.wait_or_fail(self.params['name'])
 
     def keep_copies(self):
+        """A copy of each file the swap writes; a file that was not there (an install without .version) is kept as
+        a marker, so that reverted removes what the swap created."""
         for path, copy in self.kept:
             if os.path.exists(path):
                 shutil.copy2(path, copy)
+            else:
+                with open(copy + ABSENT, 'w'):
+                    pass
 
     def write(self, path, text):
         handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.distsql-')
@@ -556,6 +562,9 @@ class ComposeSwap(Swap):
         for path, copy in self.kept:
             if os.path.exists(copy):
                 self.module.atomic_move(copy, path)
+            elif os.path.exists(copy + ABSENT):
+                remove_if_there(path)
+                os.remove(copy + ABSENT)
         if self.params['start_flag']:
             text = read(self.params['compose_file'])
             self.write(self.params['compose_file'], self.flagged(text))
@@ -571,12 +580,21 @@ class ComposeSwap(Swap):
         if self.module.check_mode:
             return self.finish()
         for _path, copy in self.kept:
-            if os.path.exists(copy):
-                os.remove(copy)
+            remove_if_there(copy)
+            remove_if_there(copy + ABSENT)
         current = self.current() or {}
         if self.params['remove_old_image'] and previous['image'] != (current.get('Config') or {}).get('Image'):
             self.remove_old_image(previous['image'])
         return self.finish()
+
+
+# what a kept copy's name ends with when the file did not exist before the swap
+ABSENT = '.absent'
+
+
+def remove_if_there(path):
+    if os.path.exists(path):
+        os.remove(path)
 
 
 def _command(inspect):

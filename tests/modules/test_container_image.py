@@ -594,3 +594,23 @@ def test_inspected_for_a_rolling_upgrade_refuses_a_compose_file_that_starts_no_k
         "UPGRADING mark in a rolling upgrade" % node.compose_file)
     assert node.files() == before
     assert succeeded(compose_module(node, module_runner, "inspected"))["changed"] is False
+
+
+def test_compose_revert_removes_a_version_file_the_swap_created(node, module_runner):
+    """An install without /etc/kaiwudb/info/.version (deploy.sh then treats any package as newer): the swap writes
+    one; the way back must not leave it saying the new version while the old image runs."""
+    os.remove(node.installed_version)
+    before = node.files()
+    failing = node.archive(node.docker.image(NEW, "3.2.2", exits=True, logs=FAILURE_LOG))
+    assert compose_module(node, module_runner, "swapped", image_file=failing, version_file=node.new_version)["failed"]
+    assert node.files()[node.installed_version] == b"3.2.2\n\n"
+    succeeded(compose_module(node, module_runner, "reverted"))
+    assert node.files() == before
+
+
+def test_compose_cleaned_lets_the_marker_of_an_absent_version_file_go(node, module_runner):
+    os.remove(node.installed_version)
+    succeeded(compose_swap(node, module_runner))
+    assert os.path.exists(node.installed_version + "-distsql-previous.absent")
+    succeeded(compose_module(node, module_runner, "cleaned"))
+    assert sorted(os.listdir(node.info_dir)) == [".version", "MODE"]
