@@ -168,6 +168,12 @@ def _sha256(value, where):
     return digest
 
 
+def _path(value):
+    """A path as given, without a trailing slash (a directory of built binaries written as dir/)."""
+    text = _text(value)
+    return text.rstrip('/') or text if text else text
+
+
 def _releases(engine, entries):
     """[(EngineVersion, entry)] with sha256 normalized; an entry with a url must say how to verify it."""
     releases = []
@@ -176,7 +182,7 @@ def _releases(engine, entries):
         where = 'the sha256 of distsql_releases entry %s' % version.tag
         normalized = {'version': version.tag, 'url': _text(entry.get('url')),
                       'sha256': _sha256(entry.get('sha256'), where), 'checksum_url': _text(entry.get('checksum_url')),
-                      'binary': _text(entry.get('binary')), 'binary_on': entry.get('binary_on') or 'controller'}
+                      'binary': _path(entry.get('binary')), 'binary_on': entry.get('binary_on') or 'controller'}
         if normalized['url'] and normalized['binary']:
             raise PlanRefused('distsql_releases entry %s has both a url and a binary: give one source per release'
                               % version.tag)

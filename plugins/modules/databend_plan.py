@@ -35,7 +35,7 @@ options:
   target_version:
     description:
       - The release to end the run on, as Databend prints it (C(1.2.770-nightly)); both components come from its
-        tarball.
+        tarball, or from the directory of binaries built for it (O(releases[].binary)).
     type: str
     required: true
   components:
@@ -79,7 +79,8 @@ options:
     type: str
   releases:
     description:
-      - Known releases, each with C(version), C(url) and C(sha256) or C(checksum_url).
+      - Known releases, each with C(version) and either C(url) and C(sha256) or C(checksum_url) (a tarball), or
+        C(binary) (binaries the operator built).
     type: list
     elements: dict
     default: []
@@ -92,11 +93,27 @@ options:
         description: Where its tarball is.
         type: str
       sha256:
-        description: The tarball's sha256.
+        description:
+          - The tarball's sha256. An entry with O(releases[].binary) is refused with it, a directory has none.
         type: str
       checksum_url:
         description: The URL of its C(.sha256sum) file.
         type: str
+      binary:
+        description:
+          - Instead of O(releases[].url), the absolute path of a directory holding the built C(databend-meta) and
+            C(databend-query) (cargo's C(target/release), or the C(bin/) of an unpacked tarball). Each component a
+            host upgrades stages its own binary from it, refused unless it reports O(releases[].version).
+          - The source is planned again until every node of its hops runs the version (a rebuild of the same
+            version replaces a staged one that does not run).
+          - Refused for a version past 1.2.879, whose min-compatible versions the plan cannot know.
+        type: str
+      binary_on:
+        description:
+          - Where O(releases[].binary) is, on the controller (copied to each node) or on each node.
+        type: str
+        choices: [controller, node]
+        default: controller
   hop_versions:
     description:
       - 'The exact release of a waypoint, keyed by the waypoint (C({"1.2.307": "1.2.307-nightly"})). Without one, a
@@ -147,6 +164,18 @@ EXAMPLES = r'''
   register: plan
   run_once: true
   delegate_to: localhost
+
+- name: Plan a run to binaries built from source (cargo build --release on the controller)
+  distsql.upgrade.databend_plan:
+    target_version: 1.2.828-nightly
+    flow: standalone
+    nodes: "{{ ansible_play_hosts_all | map('extract', hostvars, '__distsql_node_state') | list }}"
+    releases:
+      - version: 1.2.828-nightly
+        binary: /srv/build/databend/target/release
+  register: plan
+  run_once: true
+  delegate_to: localhost
 '''
 
 RETURN = r'''
@@ -180,7 +209,8 @@ hops:
   elements: dict
 sources:
   description: Where each release some host has not staged comes from (C(version), C(url), C(src), C(sha256),
-    C(checksum_url)).
+    C(checksum_url), C(binary), C(binary_on)); a directory of built binaries while some host of its hops does not
+    run it.
   returned: always
   type: list
   elements: dict
@@ -234,9 +264,6 @@ from ansible_collections.distsql.upgrade.plugins.module_utils.engines.databend.d
 from ansible_collections.distsql.upgrade.plugins.module_utils.errors import DistsqlError
 from ansible_collections.distsql.upgrade.plugins.module_utils.release_plan import RELEASE_OPTIONS, exit_with_plan
 
-# A Databend release is a tarball of both components: no built-binary sources (binary, binary_on) here.
-TARBALL_OPTIONS = dict((key, spec) for key, spec in RELEASE_OPTIONS.items() if not key.startswith('binary'))
-
 NODE_OPTIONS = dict(
     host=dict(type='str', required=True),
     meta=dict(type='dict'),
@@ -252,7 +279,7 @@ def main():
             flow=dict(type='str', required=True, choices=['multi_replica', 'single_replica', 'standalone']),
             nodes=dict(type='list', elements='dict', default=[], options=NODE_OPTIONS),
             leader_host=dict(type='str'),
-            releases=dict(type='list', elements='dict', default=[], options=TARBALL_OPTIONS),
+            releases=dict(type='list', elements='dict', default=[], options=RELEASE_OPTIONS),
             hop_versions=dict(type='dict', default={}),
             release_url_template=dict(type='str'),
             release_checksum_url_template=dict(type='str'),

@@ -50,3 +50,35 @@ def test_inputs_only_refuses_a_malformed_target_before_any_node_is_read(module_r
     result = module_runner("databend_plan", {"target_version": "latest", "flow": "multi_replica", "inputs_only": True})
     assert result["failed"] is True
     assert result["msg"].startswith("target_version: ")
+
+
+BUILT = "/srv/build/databend/target/release"
+
+
+def test_a_directory_of_built_binaries_is_a_release_source(module_runner):
+    releases = [{"version": "1.2.828-nightly", "binary": BUILT}]
+    result = module_runner("databend_plan", args("1.2.828-nightly", "1.2.680-nightly", "1.2.288",
+                                                 "1.2.770-nightly", "1.2.677", releases=releases,
+                                                 release_url_template=None, release_checksum_url_template=None))
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["sources"] == [{"version": "1.2.828-nightly", "url": None, "src": None, "binary": BUILT,
+                                  "binary_on": "controller", "sha256": None, "checksum_url": None}]
+
+
+def test_inputs_only_refuses_a_sha256_for_a_directory_of_built_binaries(module_runner):
+    releases = [{"version": "1.2.828-nightly", "binary": BUILT, "binary_on": "node", "sha256": "c" * 64}]
+    result = module_runner("databend_plan", {"target_version": "1.2.828-nightly", "flow": "standalone",
+                                             "releases": releases, "inputs_only": True})
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "distsql_releases entry 1.2.828-nightly: sha256 does not apply to a Databend binary entry, whose binary names "
+        "the directory holding the built databend-meta and databend-query; each is verified by the version it "
+        "reports: remove sha256")
+
+
+def test_binary_on_takes_only_controller_or_node(module_runner):
+    releases = [{"version": "1.2.828-nightly", "binary": BUILT, "binary_on": "nodes"}]
+    result = module_runner("databend_plan", {"target_version": "1.2.828-nightly", "flow": "standalone",
+                                             "releases": releases, "inputs_only": True})
+    assert result["failed"] is True
+    assert result["msg"] == ("value of binary_on must be one of: controller, node, got: nodes found in releases")

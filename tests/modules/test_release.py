@@ -182,3 +182,56 @@ def test_argument_rules(node, module_runner):
                                                 archive=str(node / "downloads" / "x.tgz")))
     assert missing_sha["failed"] is True
     assert missing_sha["msg"] == "missing parameter(s) required by 'archive': sha256"
+
+
+DATABEND_META_VER = fixture_text("databend/meta_ver_data_version.txt")  # version: 1.2.828-nightly
+
+
+def fake_databend_meta(version):
+    """A shell script answering `databend-meta --cmd ver` like the real 1.2.828 one, for ``version``."""
+    return "#!/bin/sh\ncat <<'EOF'\n%sEOF\n" % DATABEND_META_VER.replace("1.2.828-nightly", version)
+
+
+def built_databend_meta(node, version):
+    """The databend-meta of a directory of built binaries (cargo's target/release)."""
+    built = node / "target" / "release"
+    built.mkdir(parents=True, exist_ok=True)
+    path = built / "databend-meta"
+    path.write_text(fake_databend_meta(version))
+    path.chmod(0o755)
+    return str(path)
+
+
+def databend_args(node, **extra):
+    base = {"engine": "databend_meta", "releases_dir": str(node / "releases"), "link": str(node / "bin" / "databend-meta")}
+    base.update(extra)
+    return base
+
+
+def test_a_built_databend_meta_is_staged_into_its_component_store(node, module_runner):
+    binary = built_databend_meta(node, "1.2.828-nightly")
+    result = module_runner("release", databend_args(node, state="staged", version="1.2.828-nightly", binary=binary))
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True and result["staged_versions"] == ["1.2.828-nightly"]
+    assert result["binary"] == str(node / "releases" / "databend_meta" / "1.2.828-nightly" / "databend-meta")
+    marker = json.loads((node / "releases" / "databend_meta" / "1.2.828-nightly" / ".distsql-release.json").read_text())
+    assert marker["built_binary"] == binary and marker["archive"] is None
+    assert not os.path.lexists(str(node / "bin" / "databend-meta"))
+
+
+def test_a_built_databend_meta_that_reports_another_version_is_refused(node, module_runner):
+    binary = built_databend_meta(node, "1.2.770-nightly")
+    result = module_runner("release", databend_args(node, state="staged", version="1.2.828-nightly", binary=binary))
+    assert result["failed"] is True
+    assert result["msg"] == "databend-meta in %s reports 1.2.770-nightly, expected 1.2.828-nightly" % binary
+    assert os.listdir(str(node / "releases" / "databend_meta")) == []
+
+
+def test_a_directory_without_the_component_binary_is_refused(node, module_runner):
+    built_databend_meta(node, "1.2.828-nightly")
+    missing = str(node / "target" / "release" / "databend-query")
+    result = module_runner("release", {"engine": "databend_query", "state": "staged", "version": "1.2.828-nightly",
+                                       "binary": missing, "releases_dir": str(node / "releases"),
+                                       "link": str(node / "bin" / "databend-query")})
+    assert result["failed"] is True
+    assert result["msg"] == ("cannot stage 1.2.828-nightly: binary %s does not exist or is not a file" % missing)

@@ -17,7 +17,7 @@ from .hostlab import Lab, LabError
 from .provision import ProvisionError, release_dir
 from .provision_kwdb import kwdb_packages
 from .upgrade_lab import ENGINES, bring_up
-from sim import releases  # noqa: E402  pylint: disable=wrong-import-order
+from sim import databend_releases, releases  # noqa: E402  pylint: disable=wrong-import-order
 from sim.build import build_zipapp  # noqa: E402  pylint: disable=wrong-import-order
 
 COMMANDS = []
@@ -295,14 +295,20 @@ def write_failing_build(path):
     os.chmod(path, 0o755)
 
 
-@command("built-binary", "write the simulated kwbase of a KWDB version to a file on the controller, as a binary an "
-                         "operator built from source (the source-built upgrade path); prints {path, sha256} as JSON",
-         arg("--version", required=True, help="KWDB tag, e.g. V3.1.0"),
-         arg("--out", required=True, help="where to write it (mode 0755)"),
+@command("built-binary", "write the simulated kwbase of a KWDB version to a file, or the binaries of a Databend version "
+                         "to a directory, on the controller, as binaries an operator built from source (the "
+                         "source-built upgrade path); prints {path, sha256} as JSON",
+         arg("--engine", choices=["kwdb", "databend"], default="kwdb",
+             help="kwdb (default): one kwbase at --out; databend: --out is a directory (cargo's target/release) "
+                  "that gets databend-meta, databend-query and databend-metactl"),
+         arg("--version", required=True, help="KWDB tag, e.g. V3.1.0, or Databend release, e.g. 1.2.828-nightly"),
+         arg("--out", required=True, help="where to write it (mode 0755; databend: the directory, created)"),
          arg("--fails-at-start", action="store_true",
-             help="a build that answers `version` but exits 127 at every start command with the loader's error for "
-                  "libkwdbts2.so (a build linked against a library the node lacks)"))
+             help="kwdb only: a build that answers `version` but exits 127 at every start command with the loader's "
+                  "error for libkwdbts2.so (a build linked against a library the node lacks)"))
 def built_binary_command(lab, args):  # pylint: disable=unused-argument
+    if args.engine == "databend":
+        return built_databend_binaries(args)
     try:
         build_zipapp(releases.kwbase_buildinfo(args.version), args.out)
     except ValueError as error:
@@ -312,6 +318,29 @@ def built_binary_command(lab, args):  # pylint: disable=unused-argument
     with open(args.out, "rb") as source:
         sha256 = hashlib.sha256(source.read()).hexdigest()
     print(json.dumps({"path": os.path.abspath(args.out), "sha256": sha256}))
+    return 0
+
+
+def built_databend_binaries(args):
+    """The bin/ of the simulated Databend release ``args.version`` written into directory ``args.out``: the same
+    bytes as the release tarball's binaries, so they print what the released ones print."""
+    if args.fails_at_start:
+        raise LabError("--fails-at-start is for kwbase only: a Databend build that cannot load fails `--cmd ver` as "
+                       "well; for a build that exits at start set the fault crash_on_start for its version (fault "
+                       "--set crash_on_start=true --version %s)" % args.version)
+    try:
+        infos = {name: databend_releases.databend_buildinfo(component, args.version)
+                 for component, name in databend_releases.COMPONENTS.items()}
+    except ValueError as error:
+        raise LabError(str(error)) from None
+    os.makedirs(args.out, exist_ok=True)
+    written = {}
+    for name, info in sorted(infos.items()):
+        path = os.path.join(args.out, name)
+        build_zipapp(info, path)
+        with open(path, "rb") as source:
+            written[name] = hashlib.sha256(source.read()).hexdigest()
+    print(json.dumps({"path": os.path.abspath(args.out), "sha256": written}))
     return 0
 
 

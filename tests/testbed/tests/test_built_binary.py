@@ -1,10 +1,13 @@
 """`python -m tests.testbed built-binary`: the kwbase an operator built from source, for the source-built upgrade
-path (molecule/kwdb_source_built). Runs on the controller only: no podman."""
+path (molecule/kwdb_source_built), and the Databend binaries of one (molecule/databend_built_binary). Runs on the
+controller only: no podman."""
 import hashlib
 import json
 import os
 import subprocess
 import sys
+
+from sim import databend_releases  # noqa: E402  (conftest puts the testbed on sys.path)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 LOADER_ERROR = ("error while loading shared libraries: libkwdbts2.so: cannot open shared object file: No such file or "
@@ -33,3 +36,47 @@ def test_a_build_that_fails_at_start_answers_version_and_exits_127_with_the_load
     assert subprocess.run([failing, "version"], capture_output=True, text=True, check=True).stdout == good_version
     start = subprocess.run([failing, "start-single-node", "--insecure"], capture_output=True, text=True, check=False)
     assert start.returncode == 127 and start.stderr == "%s: %s\n" % (failing, LOADER_ERROR), start
+
+
+def built_databend(out, version, *flags, check=True):
+    return subprocess.run([sys.executable, "-m", "tests.testbed", "built-binary", "--engine", "databend", "--version",
+                           version, "--out", out] + list(flags), cwd=ROOT, capture_output=True, text=True, check=check)
+
+
+def test_the_built_databend_binaries_are_those_of_the_release_tarball(tmp_path):
+    out = str(tmp_path / "target" / "release")
+    printed = json.loads(built_databend(out, "1.2.828-nightly").stdout)
+    shipped = databend_releases.tarball_members("1.2.828-nightly")
+    names = ["databend-meta", "databend-metactl", "databend-query"]
+    assert sorted(os.listdir(out)) == names
+    assert printed == {"path": out, "sha256": {name: hashlib.sha256(shipped["bin/" + name][0]).hexdigest()
+                                               for name in names}}
+    for name in names:
+        with open(os.path.join(out, name), "rb") as source:
+            assert source.read() == shipped["bin/" + name][0], name
+        assert os.stat(os.path.join(out, name)).st_mode & 0o755 == 0o755, name
+    query = subprocess.run([os.path.join(out, "databend-query"), "--cmd", "ver"], capture_output=True, text=True,
+                           check=True).stdout
+    meta = subprocess.run([os.path.join(out, "databend-meta"), "--cmd", "ver"], capture_output=True, text=True,
+                          check=True).stdout
+    assert query == "version: 1.2.828-nightly\nmin-compatible-metasrv-version: 1.2.770\n", query
+    assert meta == ("version: 1.2.828-nightly\nmin-compatible-client-version: 1.2.288\n"
+                    "data-version: V004(2024-11-11: WAL based raft-log)\n"), meta
+
+
+def test_a_databend_version_the_simulator_has_no_release_of_writes_nothing(tmp_path):
+    out = str(tmp_path / "release")
+    done = built_databend(out, "1.2.829-nightly", check=False)
+    assert done.returncode == 1 and done.stdout == "", done
+    assert done.stderr == ("error: no simulated Databend release 1.2.829-nightly (have 1.2.200, 1.2.300, 1.2.410, "
+                           "1.2.600, 1.2.680, 1.2.770, 1.2.828)\n"), done.stderr
+    assert not os.path.exists(out)
+
+
+def test_fails_at_start_is_refused_for_databend_naming_the_fault_to_use(tmp_path):
+    out = str(tmp_path / "release")
+    done = built_databend(out, "1.2.828-nightly", "--fails-at-start", check=False)
+    assert done.returncode == 1 and not os.path.exists(out), done
+    assert done.stderr == ("error: --fails-at-start is for kwbase only: a Databend build that cannot load fails "
+                           "`--cmd ver` as well; for a build that exits at start set the fault crash_on_start for its "
+                           "version (fault --set crash_on_start=true --version 1.2.828-nightly)\n"), done.stderr

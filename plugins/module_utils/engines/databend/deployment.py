@@ -4,6 +4,11 @@
 """The plan of a Databend run: the hops of each component in the order the two-way rule allows, the hosts of each
 hop (meta followers first, the raft leader last), and where each release comes from. Pure: no network, no CLI.
 
+A release comes from a tarball (both components in bin/) or from binaries the operator built: a distsql_releases
+entry whose ``binary`` names a directory holding databend-meta and databend-query (cargo's target/release, or an
+unpacked tarball's bin/). Each component stages its own file of it, verified by the version it reports; a
+directory has no sha256, and its version must be one whose min-compatible versions known_versions predicts.
+
 ``plan_deployment(params)`` takes the databend_plan module's options and returns its result, shaped like the
 upgrade_plan result (allowed, reason, notes, hops, sources, client_impact, ...) plus Databend's own keys: order,
 states (every query/meta pair the run passes through, with the rule's verdict), meta_peers and query_splits.
@@ -36,6 +41,12 @@ CLIENT_IMPACT = {
                    'switches the binaries and starts meta and then query'),
 }
 OFFLINE_FLOWS = ('single_replica', 'standalone')
+BUILT_SHA256 = ('distsql_releases entry %s: sha256 does not apply to a Databend binary entry, whose binary names the '
+                'directory holding the built databend-meta and databend-query; each is verified by the version it '
+                'reports: remove sha256')
+BUILT_UNKNOWN = ('distsql_releases entry %s: databend %s is newer than the releases whose min-compatible versions '
+                 'this collection knows (up to 1.2.879; 1.2.880 moved them to CalVer feature sets), so the binaries '
+                 'built in %s cannot be planned: check the compatibility by hand and build 1.2.879 or older')
 
 
 def plan_deployment(params):
@@ -58,7 +69,7 @@ def _plan(plan, params):
     plan['client_impact'] = CLIENT_IMPACT[params['flow']]
     target = _version(params['target_version'], 'target_version')
     plan['target_version'] = target.tag
-    releases = release_entries(_SCHEME_ENGINE, params.get('releases') or [])
+    releases = _built_entries_checked(release_entries(_SCHEME_ENGINE, params.get('releases') or []))
     sourcing = release_sourcing(params)
     if params.get('inputs_only'):
         plan.update(allowed=True, reason='the versions and release sources given are well formed')
@@ -105,6 +116,19 @@ class _SchemeEngine:
 
 
 _SCHEME_ENGINE = _SchemeEngine()
+
+
+def _built_entries_checked(releases):
+    """distsql_releases as release_entries() returns them, with the Databend rules of a built-binary entry: its binary
+    is a directory of both components (no sha256 to check) of a release the min-compatible table covers."""
+    for version, entry in releases:
+        if not entry['binary']:
+            continue
+        if entry['sha256']:
+            raise PlanRefused(BUILT_SHA256 % version.tag)
+        if known_versions.min_compatible(version.tag) is None:
+            raise PlanRefused(BUILT_UNKNOWN % (version.tag, version.tag, entry['binary']))
+    return releases
 
 
 def _version(text, what):
@@ -328,16 +352,25 @@ def _hop_hosts(nodes, component, leader_host):
 
 
 def _sources(hops, target, nodes, releases, sourcing):
-    """One source per hop version that some host of that hop has not staged yet (the tarball holds both binaries)."""
+    """One source per hop version that some host of that hop has not staged yet (the tarball holds both binaries); a
+    built binary's directory while some host of a hop to it does not run it (staging it again checks a rebuild)."""
     sources, seen = [], set()
+    built = [version for version, entry in releases if entry['binary']]
     for hop in hops:
         version = SCHEME.as_version(hop['version'])
         if version.tag in seen:
             continue
         in_hop = [node for node in nodes if node['host'] in hop['hosts']]
         missing = [node for node in in_hop
-                   if any(node[c] is not None and version not in node[c]['staged'] for c in _hop_components(hop))]
+                   if any(node[c] is not None and not _present(node[c], version, version in built)
+                          for c in _hop_components(hop))]
         if missing:
             seen.add(version.tag)
             sources.append(source_for(version, target, releases, sourcing))
     return sources
+
+
+def _present(state, version, built):
+    """A component has what a hop to ``version`` needs: a staged tarball release, or for a built binary the version
+    running (a staged copy may be an older build of that version)."""
+    return state['version'] == version if built else version in state['staged']

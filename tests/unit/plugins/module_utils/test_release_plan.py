@@ -570,3 +570,8 @@ def test_a_built_binary_is_staged_again_while_a_node_does_not_run_it():
     nodes = [node('node%d' % index, 'v24.1.3', staged=['v24.1.3', 'v24.1.4']) for index in (1, 2, 3)]
     result = plan_run(CRDB, dict(params('v24.1.4', ['v24.1.3'] * 3, releases=releases), nodes=nodes))
     assert [source['binary'] for source in result['sources']] == ['/srv/cockroach'], result
+
+
+def test_a_built_binary_path_loses_its_trailing_slash():
+    releases = [{'version': 'v24.1.4', 'binary': '/srv/build/'}]
+    assert [source['binary'] for source in plan('v24.1.4', ['v24.1.3'] * 3, releases=releases)['sources']] == ['/srv/build']

@@ -217,3 +217,98 @@ def test_a_full_stop_on_the_target_already_has_no_hop():
     plan = plan_deployment(params('1.2.828-nightly', nodes, flow='standalone'))
     assert plan['allowed'] is True, plan['reason']
     assert plan['hops'] == [] and plan['client_impact'] == 'none: no node is restarted'
+
+
+# -- binaries the operator built: a directory holding databend-meta and databend-query --------------------------
+
+BUILT = '/srv/build/databend/target/release'
+
+
+def standalone(meta_version='1.2.680-nightly', query_version='1.2.770-nightly', staged=()):
+    return [{'host': 'node1', 'meta': meta(meta_version, staged=staged),
+             'query': query(query_version, min_meta='1.2.677', staged=staged)}]
+
+
+def built_source(version='1.2.828-nightly', binary=BUILT, binary_on='controller'):
+    return {'version': version, 'url': None, 'src': None, 'binary': binary, 'binary_on': binary_on, 'sha256': None,
+            'checksum_url': None}
+
+
+def test_a_directory_of_built_binaries_is_the_source_of_its_version():
+    releases = [{'version': '1.2.828-nightly', 'binary': BUILT}]
+    plan = plan_deployment(params('1.2.828-nightly', standalone(), flow='standalone', releases=releases))
+    assert plan['allowed'] is True, plan['reason']
+    assert [(hop['component'], hop['version'], hop['hosts']) for hop in plan['hops']] == [
+        ('meta+query', '1.2.828-nightly', ['node1'])]
+    assert plan['sources'] == [built_source()]
+    # the target's min-compatible versions come from the published table, as for a tarball
+    assert plan['states'][-1] == {'query': '1.2.828-nightly', 'meta': '1.2.828-nightly', 'compatible': True,
+                                  'reason': 'query 1.2.828-nightly and meta 1.2.828-nightly are compatible'}
+
+
+def test_a_built_directory_on_the_nodes_keeps_binary_on_and_a_rolling_run_sources_it_once():
+    nodes = cluster(['1.2.680-nightly'] * 3, ['1.2.770-nightly'] * 2)
+    for node in nodes[3:]:
+        node['query']['min_compatible'] = '1.2.677'
+    releases = [{'version': '1.2.828-nightly', 'binary': BUILT, 'binary_on': 'node'}]
+    plan = plan_deployment(params('1.2.828-nightly', nodes, releases=releases))
+    assert plan['allowed'] is True, plan['reason']
+    assert [(hop['component'], hop['version']) for hop in plan['hops']] == [
+        ('meta', '1.2.828-nightly'), ('query', '1.2.828-nightly')]
+    assert plan['sources'] == [built_source(binary_on='node')]
+
+
+def test_a_built_directory_is_planned_again_while_a_node_does_not_run_it():
+    staged = ['1.2.680-nightly', '1.2.770-nightly', '1.2.828-nightly']
+    releases = [{'version': '1.2.828-nightly', 'binary': BUILT}]
+    plan = plan_deployment(params('1.2.828-nightly', standalone(staged=staged), flow='standalone', releases=releases))
+    assert plan['sources'] == [built_source()], 'a staged copy may be an older build of 1.2.828-nightly'
+    listed = [{'version': '1.2.828-nightly', 'url': 'http://mirror/828.tar.gz', 'sha256': SHA}]
+    plan = plan_deployment(params('1.2.828-nightly', standalone(staged=staged), flow='standalone', releases=listed))
+    assert plan['sources'] == [], 'a staged tarball release needs no source'
+
+
+def test_a_resumed_rolling_run_plans_the_built_directory_until_every_node_runs_it():
+    nodes = cluster(['1.2.828-nightly', '1.2.680-nightly', '1.2.680-nightly'], ['1.2.770-nightly'] * 2,
+                    staged=['1.2.828-nightly'])
+    for node in nodes[3:]:
+        node['query'].update(min_compatible='1.2.677', staged_releases=['1.2.828-nightly'])
+    releases = [{'version': '1.2.828-nightly', 'binary': BUILT}]
+    plan = plan_deployment(params('1.2.828-nightly', nodes, releases=releases))
+    assert plan['allowed'] is True and plan['resuming'] is True, plan['reason']
+    assert plan['sources'] == [built_source()]
+
+
+def test_only_the_query_moving_to_a_built_version_sources_it_for_the_query_hop():
+    nodes = cluster(['1.2.828-nightly'] * 3, ['1.2.770-nightly'] * 2, staged=['1.2.828-nightly'])
+    releases = [{'version': '1.2.828-nightly', 'binary': BUILT}]
+    plan = plan_deployment(params('1.2.828-nightly', nodes, components=['query'], releases=releases))
+    assert plan['allowed'] is True, plan['reason']
+    assert [(hop['component'], hop['hosts']) for hop in plan['hops']] == [('query', ['node4', 'node5'])]
+    assert plan['sources'] == [built_source()]
+
+
+@pytest.mark.parametrize('entry, reason', [
+    ({'version': '1.2.828-nightly', 'binary': BUILT, 'sha256': SHA}, (
+        'distsql_releases entry 1.2.828-nightly: sha256 does not apply to a Databend binary entry, whose binary names '
+        'the directory holding the built databend-meta and databend-query; each is verified by the version it '
+        'reports: remove sha256')),
+    ({'version': '1.2.900', 'binary': BUILT}, (
+        'distsql_releases entry 1.2.900: databend 1.2.900 is newer than the releases whose min-compatible versions '
+        'this collection knows (up to 1.2.879; 1.2.880 moved them to CalVer feature sets), so the binaries built in '
+        '/srv/build/databend/target/release cannot be planned: check the compatibility by hand and build 1.2.879 or '
+        'older')),
+    ({'version': '1.2.828-nightly', 'binary': 'target/release'}, (
+        'distsql_releases entry 1.2.828-nightly: binary must be an absolute path, got target/release')),
+    ({'version': '1.2.828-nightly', 'binary': BUILT, 'url': 'http://mirror/828.tar.gz', 'sha256': SHA}, (
+        'distsql_releases entry 1.2.828-nightly has both a url and a binary: give one source per release')),
+])
+@pytest.mark.parametrize('inputs_only', [True, False])
+def test_built_binary_entries_that_cannot_be_staged_or_planned_are_refused_before_any_host_is_read(
+        entry, reason, inputs_only):
+    values = params('1.2.828-nightly', standalone(), flow='standalone', releases=[entry], inputs_only=inputs_only)
+    if inputs_only:
+        values['nodes'] = []
+    plan = plan_deployment(values)
+    assert plan['allowed'] is False and plan['reason'] == reason
+    assert plan['hops'] == [] and plan['sources'] == []
