@@ -214,6 +214,13 @@ sources:
   returned: always
   type: list
   elements: dict
+predicted:
+  description: For each hop version, the min-compatible versions the plan was decided on (Databend's published
+    table) (C(query) its min-compatible-metasrv-version, C(meta) its min-compatible-client-version); each staged
+    binary must print them.
+  returned: always
+  type: dict
+  sample: {1.2.828-nightly: {query: 1.2.770, meta: 1.2.288}}
 meta_peers:
   description: The old/new databend-meta pairs that share the raft cluster during the run, with the peer table's verdict.
   returned: always

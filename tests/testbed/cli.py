@@ -295,22 +295,32 @@ def write_failing_build(path):
     os.chmod(path, 0o755)
 
 
-@command("built-binary", "write the simulated kwbase of a KWDB version to a file, or the binaries of a Databend version "
-                         "to a directory, on the controller, as binaries an operator built from source (the "
-                         "source-built upgrade path); prints {path, sha256} as JSON",
-         arg("--engine", choices=["kwdb", "databend"], default="kwdb",
-             help="kwdb (default): one kwbase at --out; databend: --out is a directory (cargo's target/release) "
-                  "that gets databend-meta, databend-query and databend-metactl"),
-         arg("--version", required=True, help="KWDB tag, e.g. V3.1.0, or Databend release, e.g. 1.2.828-nightly"),
+@command("built-binary", "write the simulated kwbase of a KWDB version (or cockroach of a CockroachDB one) to a file, "
+                         "or the binaries of a Databend version to a directory, on the controller, as binaries an "
+                         "operator built from source (the source-built upgrade path); prints {path, sha256} as JSON",
+         arg("--engine", choices=["kwdb", "cockroachdb", "databend"], default="kwdb",
+             help="kwdb (default): one kwbase at --out; cockroachdb: one cockroach at --out; databend: --out is a "
+                  "directory (cargo's target/release) that gets databend-meta, databend-query and databend-metactl"),
+         arg("--version", required=True, help="KWDB tag, e.g. V3.1.0, CockroachDB tag, e.g. v24.1.4, or Databend "
+                                              "release, e.g. 1.2.828-nightly"),
          arg("--out", required=True, help="where to write it (mode 0755; databend: the directory, created)"),
          arg("--fails-at-start", action="store_true",
              help="kwdb only: a build that answers `version` but exits 127 at every start command with the loader's "
-                  "error for libkwdbts2.so (a build linked against a library the node lacks)"))
+                  "error for libkwdbts2.so (a build linked against a library the node lacks)"),
+         arg("--min-compatible-metasrv", metavar="VERSION",
+             help="databend only: a build of a branch whose databend-query prints this min-compatible-metasrv-version "
+                  "instead of the published one"))
 def built_binary_command(lab, args):  # pylint: disable=unused-argument
     if args.engine == "databend":
         return built_databend_binaries(args)
+    if args.fails_at_start and args.engine != "kwdb":
+        raise LabError("--fails-at-start is for kwbase only; for a cockroach build that exits at start set the fault "
+                       "crash_on_start for its version (fault --set crash_on_start=true --version %s)" % args.version)
+    if args.min_compatible_metasrv:
+        raise LabError("--min-compatible-metasrv is for databend only")
+    buildinfo = releases.cockroach_buildinfo if args.engine == "cockroachdb" else releases.kwbase_buildinfo
     try:
-        build_zipapp(releases.kwbase_buildinfo(args.version), args.out)
+        build_zipapp(buildinfo(args.version), args.out)
     except ValueError as error:
         raise LabError(str(error)) from None
     if args.fails_at_start:
@@ -333,6 +343,8 @@ def built_databend_binaries(args):
                  for component, name in databend_releases.COMPONENTS.items()}
     except ValueError as error:
         raise LabError(str(error)) from None
+    if args.min_compatible_metasrv:
+        infos[databend_releases.COMPONENTS["query"]]["min_compatible_metasrv_version"] = args.min_compatible_metasrv
     os.makedirs(args.out, exist_ok=True)
     written = {}
     for name, info in sorted(infos.items()):

@@ -80,3 +80,24 @@ def test_fails_at_start_is_refused_for_databend_naming_the_fault_to_use(tmp_path
     assert done.stderr == ("error: --fails-at-start is for kwbase only: a Databend build that cannot load fails "
                            "`--cmd ver` as well; for a build that exits at start set the fault crash_on_start for its "
                            "version (fault --set crash_on_start=true --version 1.2.828-nightly)\n"), done.stderr
+
+
+def test_the_built_cockroach_reports_its_version_as_the_release_binary_does(tmp_path):
+    out = str(tmp_path / "cockroach")
+    done = subprocess.run([sys.executable, "-m", "tests.testbed", "built-binary", "--engine", "cockroachdb",
+                           "--version", "v24.1.4", "--out", out], cwd=ROOT, capture_output=True, text=True, check=True)
+    with open(out, "rb") as source:
+        assert json.loads(done.stdout) == {"path": out, "sha256": hashlib.sha256(source.read()).hexdigest()}
+    version = subprocess.run([out, "version"], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert version[0] == "Build Tag:        v24.1.4", version
+
+
+def test_a_databend_build_of_a_branch_prints_the_min_compatible_version_it_was_built_with(tmp_path):
+    out = str(tmp_path / "branch")
+    built_databend(out, "1.2.828-nightly", "--min-compatible-metasrv", "1.2.800")
+    query = subprocess.run([os.path.join(out, "databend-query"), "--cmd", "ver"], capture_output=True, text=True,
+                           check=True).stdout
+    assert query == "version: 1.2.828-nightly\nmin-compatible-metasrv-version: 1.2.800\n", query
+    meta = subprocess.run([os.path.join(out, "databend-meta"), "--cmd", "ver"], capture_output=True, text=True,
+                          check=True).stdout
+    assert meta.splitlines()[1] == "min-compatible-client-version: 1.2.288", meta

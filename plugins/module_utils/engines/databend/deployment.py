@@ -54,7 +54,7 @@ def plan_deployment(params):
         'allowed': False, 'kind': None, 'reason': None, 'notes': [], 'from_version': None,
         'target_version': params.get('target_version'), 'nodes': [], 'resuming': False, 'hops': [], 'sources': [],
         'finalization_needed': False, 'finalization': 'not needed (Databend has no cluster version to finalize)',
-        'client_impact': None, 'order': None, 'states': [], 'meta_peers': [], 'query_splits': [],
+        'client_impact': None, 'order': None, 'states': [], 'meta_peers': [], 'query_splits': [], 'predicted': {},
         'leader_host': params.get('leader_host'),
     }
     try:
@@ -102,6 +102,7 @@ def _plan(plan, params):
         plan['notes'] += [split['note'] for split in plan['query_splits']]
         plan['hops'] = _hops(result, current, nodes, params.get('leader_host'), waypoints)
     plan['sources'] = _sources(plan['hops'], target, nodes, releases, sourcing)
+    plan['predicted'] = _predicted(plan['hops'])
     if not plan['hops']:
         plan['client_impact'] = 'none: no node is restarted'
     plan.update(allowed=True, reason=result['reason'])
@@ -368,6 +369,18 @@ def _sources(hops, target, nodes, releases, sourcing):
             seen.add(version.tag)
             sources.append(source_for(version, target, releases, sourcing))
     return sources
+
+
+def _predicted(hops):
+    """{version: {query: its min-compatible-metasrv-version, meta: its min-compatible-client-version}} of every hop
+    version, as the published table gives them: the order was decided on these, so each staged binary must print
+    them (a build of a branch may not)."""
+    predicted = {}
+    for hop in hops:
+        known = known_versions.min_compatible(hop['version'])
+        if known is not None:
+            predicted[hop['version']] = {'query': known[0], 'meta': known[1]}
+    return predicted
 
 
 def _present(state, version, built):

@@ -59,7 +59,7 @@ def meta_main(args, buildinfo):
     if positional:
         raise UsageError(positional[0])
     version = buildinfo["version"]
-    facts = versions.release_facts(version)
+    facts = versions.binary_facts(buildinfo)
     if parsed.get("version"):
         print("databend-meta %s" % meta_version_text(version, facts))
         return 0
@@ -104,7 +104,7 @@ def query_main(args, buildinfo):
     if positional and positional != ["ver"]:
         raise UsageError(positional[0])
     version = buildinfo["version"]
-    facts = versions.release_facts(version)
+    facts = versions.binary_facts(buildinfo)
     if parsed.get("version"):
         print("databend-query %s" % versions.databend_commit_version(version))
         return 0

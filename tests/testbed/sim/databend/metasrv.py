@@ -92,7 +92,7 @@ class OnDisk:
 class MetaServer:
     def __init__(self, buildinfo, conf):
         self.version = buildinfo["version"]
-        self.facts = versions.release_facts(self.version)
+        self.facts = versions.binary_facts(buildinfo)
         self.conf = conf
         self.raft = conf["raft_config"]
         self.node_id = int(self.raft["id"])

@@ -64,7 +64,7 @@ def new_uniq_name():
 class QueryServer:
     def __init__(self, buildinfo, conf):
         self.version = buildinfo["version"]
-        self.facts = versions.release_facts(self.version)
+        self.facts = versions.binary_facts(buildinfo)
         self.conf = conf
         self.node_id = new_uniq_name()  # random on every start, cannot be configured
         self.secret = new_uniq_name()

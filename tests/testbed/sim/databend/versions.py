@@ -154,6 +154,17 @@ def release_facts(version):
             "data_version": data_version_of(triple)}
 
 
+FACT_KEYS = ("min_compatible_metasrv_version", "min_compatible_client_version", "data_version")
+
+
+def binary_facts(buildinfo):
+    """The facts a binary prints and acts on: those compiled into it (a build of a branch may differ from the
+    release it is named after), else the release's."""
+    facts = release_facts(buildinfo["version"])
+    facts.update((key, buildinfo[key]) for key in FACT_KEYS if buildinfo.get(key))
+    return facts
+
+
 def data_version_of(triple):
     name = None
     for candidate, since, _debug in DATA_VERSIONS:

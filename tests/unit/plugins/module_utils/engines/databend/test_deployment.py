@@ -155,6 +155,15 @@ def test_a_full_stop_steps_through_every_waypoint_moving_what_the_pair_needs():
     assert [source['version'] for source in plan['sources']] == [
         '1.2.307-nightly', '1.2.311-nightly', '1.2.655-nightly', '1.2.770-nightly']
     assert 'waypoint 1.2.307 is 1.2.307-nightly (distsql_hop_versions)' in plan['notes']
+    # what each hop's binaries must print (--cmd ver), the published values the order was decided on
+    assert plan['predicted'] == {
+        '1.2.307-nightly': {'query': '1.2.226', 'meta': '0.9.41'}, '1.2.311-nightly': {'query': '1.2.226', 'meta': '0.9.41'},
+        '1.2.655-nightly': {'query': '1.2.259', 'meta': '0.9.41'}, '1.2.770-nightly': {'query': '1.2.677', 'meta': '1.2.288'}}
+
+
+def test_a_plan_without_hops_predicts_nothing():
+    plan = plan_deployment(params('1.2.770-nightly', cluster(['1.2.770-nightly'] * 3, ['1.2.770-nightly'] * 2)))
+    assert plan['hops'] == [] and plan['predicted'] == {}, plan
 
 
 def test_a_waypoint_nobody_names_is_refused_with_the_builds_it_stands_for():
